@@ -1,0 +1,74 @@
+# Sitepulse developer commands. Everything runs from the project's own venvs:
+#   .venv      Python 3.13 (same minor as the Lambda runtime): app, tests, local stack
+#   .venv-sam  AWS SAM CLI, kept apart because it pins conflicting versions
+SHELL := /bin/bash
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+PYTHON313 ?= $(shell command -v python3.13 2>/dev/null || ls $(PYENV_ROOT)/versions/3.13*/bin/python3.13 2>/dev/null | tail -n 1)
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM := .venv-sam/bin/sam
+HOST ?= 127.0.0.1
+PORT ?= 3000
+FN ?=
+EVENT ?=
+
+.PHONY: help install run test unit integration lint format validate openapi bench bench-report invoke ingest build ci clean
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+$(VENV)/.installed: requirements-dev.txt layers/requirements.txt
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (pyenv install 3.13 or set PYTHON313=...)"; exit 1; }
+	test -x $(PY) || $(PYTHON313) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+.venv-sam/.installed: requirements-sam.txt
+	test -x .venv-sam/bin/python || $(PYTHON313) -m venv .venv-sam
+	.venv-sam/bin/python -m pip install --quiet --upgrade pip
+	.venv-sam/bin/python -m pip install --quiet -r requirements-sam.txt
+	touch $@
+
+install: $(VENV)/.installed ## create the venv and install pinned dependencies
+
+run: $(VENV)/.installed ## start the whole stack on http://$(HOST):$(PORT) (Ctrl-C stops it)
+	HOST=$(HOST) PORT=$(PORT) $(PY) -m local
+
+test: $(VENV)/.installed ## unit + integration tests (starts its own local stack)
+	$(PY) -m pytest
+
+unit: $(VENV)/.installed ## unit tests only
+	$(PY) -m pytest tests/unit
+
+integration: $(VENV)/.installed ## integration tests only (over HTTP against a local stack)
+	$(PY) -m pytest tests/integration
+
+lint: $(VENV)/.installed ## ruff lint + format check, OpenAPI document up to date
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m local.openapi --check
+
+format: $(VENV)/.installed ## apply ruff fixes and formatting
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+validate: .venv-sam/.installed ## sam validate --lint
+	$(SAM) validate --lint
+
+build: .venv-sam/.installed ## sam build (needs python3.13 on PATH: the project venv provides it)
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(SAM) build
+
+openapi: $(VENV)/.installed ## regenerate layers/sitepulse/openapi.json from the handlers
+	$(PY) -m local.openapi
+
+bench: $(VENV)/.installed ## request / capacity / latency figures per API call
+	$(PY) -m bench
+
+invoke: $(VENV)/.installed ## run one handler against the running local stack: make invoke FN=<LogicalId> EVENT=events/x.json
+	$(PY) -m local.invoke --function "$(FN)" --event "$(EVENT)"
+
+ci: install lint validate test ## what .ci/run does
+
+clean:
+	rm -rf .aws-sam .pytest_cache .ruff_cache .sitepulse

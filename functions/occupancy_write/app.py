@@ -1,0 +1,45 @@
+"""POST /api/webhook — a door sensor reports people counted since its previous report."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.metrics import MetricUnit
+
+from sitepulse.common.aws import dynamodb
+from sitepulse.common.http import create_app, lambda_entry
+from sitepulse.common.observability import metrics
+from sitepulse.common.settings import load_settings
+from sitepulse.occupancy.models import SensorEventIn, SensorEventOut
+from sitepulse.occupancy.repository import OccupancyRepository
+from sitepulse.occupancy.service import OccupancyService, OccupancySettings
+
+settings = load_settings(OccupancySettings)
+service = OccupancyService(OccupancyRepository(dynamodb(), settings.occupancy_table))
+app = create_app()
+
+
+@app.post(
+    "/api/webhook",
+    summary="Record a sensor report (idempotent on sensor + ts)",
+    responses={
+        201: {"description": "Stored"},
+        200: {"description": "Replay of an already stored report; nothing changed"},
+        409: {"description": "Another report is stored for this sensor and ts"},
+        422: {"description": "Validation error"},
+    },
+    tags=["occupancy"],
+)
+def post_webhook(report: Annotated[SensorEventIn, Body()]) -> Response[SensorEventOut]:
+    stored, created = service.record(report)
+    metrics.add_metric(
+        name="SensorEventsStored" if created else "SensorEventsReplayed", unit=MetricUnit.Count, value=1
+    )
+    return Response(
+        status_code=201 if created else 200,
+        content_type=content_types.APPLICATION_JSON,
+        body=stored.as_json(),
+    )
+
+
+handler = lambda_entry(app)

@@ -1,0 +1,52 @@
+"""Small helpers over the low-level DynamoDB client: (de)serialisation and
+transaction error classification. The low-level client is used because it is
+the only one exposing transactions and cancellation reasons."""
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _serializer.serialize(value) for key, value in values.items()}
+
+
+def to_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Expression attribute values (`:name` → typed value)."""
+    return {key: _serializer.serialize(value) for key, value in values.items()}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _deserializer.deserialize(value) for key, value in item.items()}
+
+
+def as_int(value: Any) -> int:
+    return int(value) if isinstance(value, Decimal | int) else 0
+
+
+def cancellation_codes(error: ClientError) -> list[str]:
+    """Per-item reason codes of a cancelled transaction ('None' for items that were fine)."""
+    reasons = error.response.get("CancellationReasons") or []
+    return [reason.get("Code", "None") for reason in reasons]
+
+
+def cancellation_item(error: ClientError, index: int) -> dict[str, Any] | None:
+    """The stored item returned with ReturnValuesOnConditionCheckFailure=ALL_OLD, if any."""
+    reasons = error.response.get("CancellationReasons") or []
+    if index < len(reasons) and reasons[index].get("Item"):
+        return from_item(reasons[index]["Item"])
+    return None
+
+
+def is_transaction_conflict(error: ClientError) -> bool:
+    """A concurrent transaction touched the same items: safe to retry."""
+    code = error.response.get("Error", {}).get("Code", "")
+    if code == "TransactionConflictException":
+        return True
+    return code == "TransactionCanceledException" and "TransactionConflict" in cancellation_codes(error)

@@ -1,0 +1,27 @@
+"""Domain errors. Handlers never build error responses themselves: `sitepulse.common.http`
+maps these to HTTP status codes in one place."""
+
+
+class DomainError(Exception):
+    """Base class for errors a client can act on."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFoundError(DomainError):
+    """The addressed resource does not exist (404)."""
+
+
+class ConflictError(DomainError):
+    """A write conflicts with what is stored, e.g. same idempotency key, other payload (409)."""
+
+
+class InvalidInputError(DomainError):
+    """Input that passed schema validation but is still wrong (422), naming the field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.reason = message

@@ -1,0 +1,238 @@
+"""DynamoDB access for occupancy. Table layout (pk / sk):
+
+| item            | pk          | sk                 | attributes                                   |
+|-----------------|-------------|--------------------|----------------------------------------------|
+| event           | S#<sensor>  | E#<sortable ts>    | in, out                                      |
+| sensor summary  | S#<sensor>  | SUMMARY            | in, out, events, y<YYYY>, m<YYYY_MM>, gsi1*  |
+| month of days   | S#<sensor>  | M#<YYYY-MM>        | d<DD>                                        |
+| day of hours    | S#<sensor>  | D#<YYYY-MM-DD>     | h<HH>                                        |
+
+`gsi1` (gsi1pk = "SENSOR", gsi1sk = sensor, keys only) lists sensors in order;
+only summary items carry its keys.
+"""
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from sitepulse.common import dynamo
+from sitepulse.common.aws import DynamoDBClient
+from sitepulse.common.pagination import decode_token, encode_token
+from sitepulse.common.timestamps import sortable_instant
+from sitepulse.occupancy.buckets import buckets_of
+
+SUMMARY = "SUMMARY"
+SENSOR_INDEX = "gsi1"
+_INDEX_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
+_MAX_CONFLICT_RETRIES = 8
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    sensor: str
+    ts: datetime
+    in_count: int
+    out_count: int
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    event: StoredEvent
+    created: bool  # False: the same event was already stored (an idempotent replay)
+
+
+class EventKeyTaken(Exception):
+    """Another payload is stored under this (sensor, ts)."""
+
+    def __init__(self, stored: StoredEvent) -> None:
+        super().__init__("event key taken")
+        self.stored = stored
+
+
+@dataclass(frozen=True)
+class InstantInputs:
+    """Everything needed to compute the net count at an instant."""
+
+    summary: dict[str, Any]
+    month_item: dict[str, Any]
+    day_item: dict[str, Any]
+    hour_events: list[tuple[int, int]]
+
+
+def _sensor_pk(sensor: str) -> str:
+    return f"S#{sensor}"
+
+
+def _event_sk(ts: datetime) -> str:
+    return f"E#{sortable_instant(ts)}"
+
+
+class OccupancyRepository:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def record(self, event: StoredEvent) -> RecordOutcome:
+        """Store the event and fold it into every aggregate in ONE transaction.
+
+        The event Put is conditional on its key being new, so a retried
+        request changes nothing; concurrent transactions on the same sensor
+        are retried on TransactionConflict.
+        """
+        for attempt in range(_MAX_CONFLICT_RETRIES):
+            try:
+                self._client.transact_write_items(TransactItems=self._record_items(event))
+                return RecordOutcome(event, created=True)
+            except ClientError as error:
+                if dynamo.is_transaction_conflict(error):
+                    time.sleep(0.01 * 2**attempt)
+                    continue
+                if "ConditionalCheckFailed" in dynamo.cancellation_codes(error)[:1]:
+                    stored = dynamo.cancellation_item(error, 0) or self._get_event_item(event)
+                    return self._replay(event, stored)
+                raise
+        raise RuntimeError("gave up after repeated transaction conflicts")
+
+    def _replay(self, event: StoredEvent, stored_item: dict[str, Any] | None) -> RecordOutcome:
+        if stored_item is None:  # vanished between the check and the read: nothing ever deletes events
+            raise RuntimeError("event reported as existing but could not be read")
+        stored = StoredEvent(
+            sensor=event.sensor,
+            ts=event.ts,
+            in_count=int(stored_item["in"]),
+            out_count=int(stored_item["out"]),
+        )
+        if (stored.in_count, stored.out_count) != (event.in_count, event.out_count):
+            raise EventKeyTaken(stored)
+        return RecordOutcome(stored, created=False)
+
+    def _record_items(self, event: StoredEvent) -> list[dict[str, Any]]:
+        pk = _sensor_pk(event.sensor)
+        names = buckets_of(event.ts)
+        net = event.in_count - event.out_count
+        key = {"pk": {"S": pk}}
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": dynamo.to_item(
+                        {"pk": pk, "sk": _event_sk(event.ts), "in": event.in_count, "out": event.out_count}
+                    ),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": {**key, "sk": {"S": SUMMARY}},
+                    "UpdateExpression": "ADD #in :in, #out :out, #events :one, #y :net, #m :net "
+                    "SET gsi1pk = :index, gsi1sk = :sensor",
+                    "ExpressionAttributeNames": {
+                        "#in": "in",
+                        "#out": "out",
+                        "#events": "events",
+                        "#y": names.year_attr,
+                        "#m": names.month_attr,
+                    },
+                    "ExpressionAttributeValues": dynamo.to_values(
+                        {
+                            ":in": event.in_count,
+                            ":out": event.out_count,
+                            ":one": 1,
+                            ":net": net,
+                            ":index": "SENSOR",
+                            ":sensor": event.sensor,
+                        }
+                    ),
+                }
+            },
+            self._add_to(pk, names.month_key, names.day_attr, net),
+            self._add_to(pk, names.day_key, names.hour_attr, net),
+        ]
+
+    def _add_to(self, pk: str, sk: str, attribute: str, net: int) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
+                "UpdateExpression": "ADD #a :net",
+                "ExpressionAttributeNames": {"#a": attribute},
+                "ExpressionAttributeValues": {":net": {"N": str(net)}},
+            }
+        }
+
+    def _get_event_item(self, event: StoredEvent) -> dict[str, Any] | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key={"pk": {"S": _sensor_pk(event.sensor)}, "sk": {"S": _event_sk(event.ts)}},
+            ConsistentRead=True,
+        )
+        return dynamo.from_item(response["Item"]) if "Item" in response else None
+
+    def summary(self, sensor: str) -> dict[str, Any] | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key={"pk": {"S": _sensor_pk(sensor)}, "sk": {"S": SUMMARY}},
+        )
+        return dynamo.from_item(response["Item"]) if "Item" in response else None
+
+    def instant_inputs(self, sensor: str, moment: datetime, summary: dict[str, Any]) -> InstantInputs:
+        """The two sub-day aggregates (one BatchGetItem) and the raw events of the hour (one Query)."""
+        names = buckets_of(moment)
+        pk = _sensor_pk(sensor)
+        keys = [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in (names.month_key, names.day_key)]
+        found = self._batch_get(keys)
+        return InstantInputs(
+            summary=summary,
+            month_item=found.get(names.month_key, {}),
+            day_item=found.get(names.day_key, {}),
+            hour_events=self._events_between(pk, names.hour_start, moment),
+        )
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        request: dict[str, Any] = {self._table: {"Keys": keys}}
+        while request:
+            response = self._client.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(self._table, []):
+                values = dynamo.from_item(item)
+                found[values["sk"]] = values
+            request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def _events_between(self, pk: str, start: datetime, end: datetime) -> list[tuple[int, int]]:
+        events: list[tuple[int, int]] = []
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :from AND :to",
+            "ExpressionAttributeValues": dynamo.to_values(
+                {":pk": pk, ":from": _event_sk(start), ":to": _event_sk(end)}
+            ),
+            "ProjectionExpression": "#in, #out",
+            "ExpressionAttributeNames": {"#in": "in", "#out": "out"},
+        }
+        while True:
+            response = self._client.query(**query)
+            events.extend((int(i["in"]["N"]), int(i["out"]["N"])) for i in response["Items"])
+            if "LastEvaluatedKey" not in response:
+                return events
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def list_sensors(self, limit: int, next_token: str | None) -> tuple[list[str], str | None]:
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": SENSOR_INDEX,
+            "KeyConditionExpression": "gsi1pk = :index",
+            "ExpressionAttributeValues": {":index": {"S": "SENSOR"}},
+            "Limit": limit,
+        }
+        start = decode_token(next_token, _INDEX_KEYS)
+        if start:
+            query["ExclusiveStartKey"] = start
+        response = self._client.query(**query)
+        sensors = [item["gsi1sk"]["S"] for item in response["Items"]]
+        return sensors, encode_token(response.get("LastEvaluatedKey"))

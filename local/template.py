@@ -1,0 +1,290 @@
+"""Read a SAM template into what the local stack needs: tables, buckets, functions
+(code, handler, environment, HTTP routes, schedules) and state machines.
+
+Intrinsic functions are resolved against local physical names, so adding a
+resource or a route to template.yaml needs no change here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+STACK = "sitepulse-local"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML loader that turns `!Ref x` style tags into their long `{"Ref": x}` form."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if tag_suffix == "Ref":
+        return {"Ref": value}
+    if tag_suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{tag_suffix}": value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_CfnLoader)
+
+
+@dataclass
+class Route:
+    method: str  # upper case, or ANY
+    path: str  # e.g. /api/sensors/{sensor}/occupancy
+    function: str  # logical id
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def pattern(self) -> re.Pattern[str]:
+        regex = ""
+        for part in re.split(r"(\{[^}]+\})", self.path):
+            if part.startswith("{") and part.endswith("+}"):
+                regex += f"(?P<{_group(part[1:-2])}>.+)"
+            elif part.startswith("{"):
+                regex += f"(?P<{_group(part[1:-1])}>[^/]+)"
+            else:
+                regex += re.escape(part)
+        return re.compile(f"^{regex}$")
+
+
+def _group(name: str) -> str:
+    return re.sub(r"\W", "_", name)
+
+
+@dataclass
+class Schedule:
+    function: str
+    expression: str
+    input: dict[str, Any] | None = None
+
+    def period_seconds(self) -> float | None:
+        """Seconds between runs for `rate(...)`; cron expressions run hourly locally."""
+        match = re.fullmatch(r"rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)", self.expression.strip())
+        if not match:
+            return 3600.0
+        unit = match.group(2).rstrip("s")
+        return int(match.group(1)) * {"minute": 60, "hour": 3600, "day": 86400}[unit]
+
+
+@dataclass
+class Function:
+    logical_id: str
+    name: str
+    code_dir: Path
+    handler: str  # module.function
+    environment: dict[str, str]
+    timeout: int
+    memory: int
+    routes: list[Route] = field(default_factory=list)
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.name}"
+
+
+@dataclass
+class Table:
+    logical_id: str
+    name: str
+    properties: dict[str, Any]
+
+
+@dataclass
+class Bucket:
+    logical_id: str
+    name: str
+
+
+@dataclass
+class StateMachine:
+    logical_id: str
+    name: str
+    definition: dict[str, Any] | str
+    role_arn: str
+
+
+@dataclass
+class Stack:
+    root: Path
+    functions: dict[str, Function]
+    tables: dict[str, Table]
+    buckets: dict[str, Bucket]
+    state_machines: dict[str, StateMachine]
+    schedules: list[Schedule]
+    routes: list[Route]
+
+    def function_by_name(self, name_or_arn: str) -> Function | None:
+        name = name_or_arn.rsplit(":function:", 1)[-1].split(":")[0]
+        return next((f for f in self.functions.values() if name in (f.name, f.logical_id)), None)
+
+
+def physical_name(logical_id: str, kind: str) -> str:
+    if kind == "AWS::S3::Bucket":  # bucket names: lower case, no underscores
+        return f"{STACK}-{logical_id}".lower()
+    return f"{STACK}-{logical_id}"
+
+
+class _Resolver:
+    def __init__(self, template: dict[str, Any]) -> None:
+        self.resources: dict[str, Any] = template.get("Resources", {})
+        self.parameters = {
+            name: str(spec.get("Default", "")) for name, spec in (template.get("Parameters") or {}).items()
+        }
+
+    def ref(self, name: str) -> str:
+        pseudo = {
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT,
+            "AWS::StackName": STACK,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        if name in self.resources:
+            kind = self.resources[name]["Type"]
+            physical = physical_name(name, kind)
+            if kind in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"):
+                return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{physical}"
+            return physical
+        raise KeyError(f"!Ref to unknown name {name!r}")
+
+    def get_att(self, name: str, attribute: str) -> str:
+        kind = self.resources[name]["Type"]
+        physical = physical_name(name, kind)
+        if attribute == "Arn":
+            service = {
+                "AWS::DynamoDB::Table": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{physical}",
+                "AWS::S3::Bucket": f"arn:aws:s3:::{physical}",
+                "AWS::Serverless::Function": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{physical}",
+                "AWS::IAM::Role": f"arn:aws:iam::{ACCOUNT}:role/{physical}",
+            }
+            if kind in service:
+                return service[kind]
+        if attribute == "Name":
+            return physical
+        return f"{physical}.{attribute}"
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if set(value) == {"Ref"}:
+            return self.ref(value["Ref"])
+        if set(value) == {"Fn::GetAtt"}:
+            name, attribute = value["Fn::GetAtt"]
+            return self.get_att(name, attribute)
+        if set(value) == {"Fn::Sub"}:
+            return self.sub(value["Fn::Sub"])
+        if set(value) == {"Fn::Join"}:
+            separator, parts = value["Fn::Join"]
+            return separator.join(str(self.resolve(p)) for p in parts)
+        return {k: self.resolve(v) for k, v in value.items()}
+
+    def sub(self, spec: str | list[Any]) -> str:
+        text, variables = (spec, {}) if isinstance(spec, str) else (spec[0], spec[1])
+
+        def replace(match: re.Match[str]) -> str:
+            token = match.group(1)
+            if token in variables:
+                return str(self.resolve(variables[token]))
+            if "." in token and not token.startswith("AWS::"):
+                name, attribute = token.split(".", 1)
+                return self.get_att(name, attribute)
+            return self.ref(token)
+
+        return re.sub(r"\$\{([^}!]+)\}", replace, text)
+
+
+def _merge_env(globals_env: dict[str, Any], own_env: dict[str, Any], resolver: _Resolver) -> dict[str, str]:
+    merged = {**globals_env, **own_env}
+    return {key: str(resolver.resolve(value)) for key, value in merged.items()}
+
+
+def load_stack(template_path: Path) -> Stack:
+    template_path = template_path.resolve()
+    root = template_path.parent
+    template = load_yaml(template_path)
+    resolver = _Resolver(template)
+    function_globals = (template.get("Globals") or {}).get("Function", {})
+    globals_env = (function_globals.get("Environment") or {}).get("Variables", {})
+
+    functions: dict[str, Function] = {}
+    tables: dict[str, Table] = {}
+    buckets: dict[str, Bucket] = {}
+    machines: dict[str, StateMachine] = {}
+    schedules: list[Schedule] = []
+    routes: list[Route] = []
+
+    for logical_id, resource in resolver.resources.items():
+        kind = resource["Type"]
+        props = resource.get("Properties") or {}
+        name = physical_name(logical_id, kind)
+        if kind == "AWS::Serverless::Function":
+            env = _merge_env(globals_env, (props.get("Environment") or {}).get("Variables", {}), resolver)
+            function = Function(
+                logical_id=logical_id,
+                name=name,
+                code_dir=root / props["CodeUri"],
+                handler=props.get("Handler", "app.handler"),
+                environment=env,
+                timeout=int(props.get("Timeout", function_globals.get("Timeout", 3))),
+                memory=int(props.get("MemorySize", function_globals.get("MemorySize", 128))),
+            )
+            for event in (props.get("Events") or {}).values():
+                event_props = resolver.resolve(event.get("Properties") or {})
+                if event["Type"] == "HttpApi":
+                    route = Route(event_props.get("Method", "ANY").upper(), event_props["Path"], logical_id)
+                    function.routes.append(route)
+                    routes.append(route)
+                elif event["Type"] in ("Schedule", "ScheduleV2"):
+                    expression = event_props.get("Schedule") or event_props.get("ScheduleExpression")
+                    schedules.append(Schedule(logical_id, expression, event_props.get("Input")))
+            functions[logical_id] = function
+        elif kind == "AWS::DynamoDB::Table":
+            tables[logical_id] = Table(logical_id, name, resolver.resolve(props))
+        elif kind == "AWS::S3::Bucket":
+            buckets[logical_id] = Bucket(logical_id, name)
+        elif kind == "AWS::Serverless::StateMachine":
+            machines[logical_id] = _state_machine(logical_id, name, props, root, resolver)
+    return Stack(root, functions, tables, buckets, machines, schedules, routes)
+
+
+def _state_machine(
+    logical_id: str, name: str, props: dict[str, Any], root: Path, resolver: _Resolver
+) -> StateMachine:
+    substitutions = {
+        k: str(resolver.resolve(v)) for k, v in (props.get("DefinitionSubstitutions") or {}).items()
+    }
+    if "DefinitionUri" in props:
+        text = (root / props["DefinitionUri"]).read_text(encoding="utf-8")
+    else:
+        import json
+
+        text = json.dumps(props["Definition"])
+    for key, value in substitutions.items():
+        text = text.replace("${" + key + "}", value)
+    return StateMachine(logical_id, name, text, f"arn:aws:iam::{ACCOUNT}:role/{name}-role")
