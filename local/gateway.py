@@ -131,6 +131,7 @@ def to_http(result: Any) -> tuple[int, dict[str, str], list[str], bytes]:
 class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # the default backlog of 5 resets connections under concurrent clients
 
     def __init__(self, address: tuple[str, int], router: Router, runtime: FunctionRuntime) -> None:
         super().__init__(address, _GatewayHandler)
@@ -163,9 +164,19 @@ class _GatewayHandler(BaseHTTPRequestHandler):
     def _message(self, status: int, message: str) -> None:
         self._send(status, {"content-type": "application/json"}, json.dumps({"message": message}).encode())
 
+    def _discard(self, length: int, limit: int = 64 * 1024 * 1024) -> None:
+        remaining = min(length, limit)
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, 1 << 16))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+
     def _handle(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         if length > MAX_PAYLOAD:
+            # Drain what the client is sending so it can read the answer instead of a broken pipe.
+            self._discard(length)
             self.close_connection = True
             self._message(413, "Request Entity Too Large")
             return

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 from local import lambda_bridge
 from local.functions import FunctionRuntime, merged_environment
 from local.gateway import GatewayServer, Router
+from local.moto_server import LocalMotoServer
 from local.provision import provision
 from local.scheduler import Scheduler
 from local.template import REGION, Stack, load_stack
@@ -54,7 +54,7 @@ class LocalStack:
     stack: Stack | None = None
     api_url: str = ""
     endpoint: str = ""
-    _moto: ThreadedMotoServer | None = None
+    _moto: LocalMotoServer | None = None
     _gateway: GatewayServer | None = None
     _scheduler: Scheduler | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -62,7 +62,7 @@ class LocalStack:
     def start(self) -> LocalStack:
         self.stack = load_stack(self.template)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log drowns the handlers' logs
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto = LocalMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         _, moto_port = self._moto.get_host_and_port()
         self.endpoint = f"http://127.0.0.1:{moto_port}"

@@ -1,0 +1,47 @@
+"""Count what DynamoDB calls cost: requests per operation and consumed capacity.
+
+`CostMeter(client)` hooks botocore events on one client: every call is
+counted, `ReturnConsumedCapacity=TOTAL` is added where the operation accepts
+it, and the capacity DynamoDB (here: moto) reports is summed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+_CAPACITY_OPERATIONS = {
+    "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan",
+    "BatchGetItem", "BatchWriteItem", "TransactWriteItems", "TransactGetItems",
+}  # fmt: skip
+
+
+@dataclass
+class CostMeter:
+    client: Any
+    requests: Counter[str] = field(default_factory=Counter)
+    capacity: float = 0.0
+
+    def __post_init__(self) -> None:
+        events = self.client.meta.events
+        events.register("provide-client-params.dynamodb.*", self._ask_capacity)
+        events.register("after-call.dynamodb.*", self._count)
+
+    def _ask_capacity(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name in _CAPACITY_OPERATIONS:
+            params.setdefault("ReturnConsumedCapacity", "TOTAL")
+
+    def _count(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        self.requests[model.name] += 1
+        consumed = parsed.get("ConsumedCapacity")
+        for entry in consumed if isinstance(consumed, list) else [consumed] if consumed else []:
+            self.capacity += float(entry.get("CapacityUnits", 0.0))
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.capacity = 0.0
+
+    @property
+    def total_requests(self) -> int:
+        return sum(self.requests.values())

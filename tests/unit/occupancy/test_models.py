@@ -1,0 +1,64 @@
+"""Validation of sensor reports: aliases, strict types, bounds, names and timestamps."""
+
+import pytest
+from pydantic import ValidationError
+
+from sitepulse.occupancy.models import SensorEventIn
+
+
+def _report(**overrides: object) -> dict:
+    return {"sensor": "abc", "ts": "2018-11-14T13:34:49Z", "in": 3, "out": 2} | overrides
+
+
+def test_aliases_are_accepted() -> None:
+    event = SensorEventIn.model_validate(
+        {"sensor": "abc", "ts": "2018-11-14T13:34:49Z", "in_count": 4, "out_count": 1}
+    )
+    assert (event.in_, event.out) == (4, 1)
+    mixed = SensorEventIn.model_validate(
+        {"sensor": "abc", "ts": "2018-11-14T13:34:49Z", "in_count": 4, "out": 1}
+    )
+    assert (mixed.in_, mixed.out) == (4, 1)
+
+
+def test_naive_timestamp_is_utc_and_offsets_are_normalised() -> None:
+    assert (
+        SensorEventIn.model_validate(_report(ts="2018-11-14T13:34:49")).ts.isoformat()
+        == "2018-11-14T13:34:49+00:00"
+    )
+    shifted = SensorEventIn.model_validate(_report(ts="2018-11-14T15:34:49+02:00"))
+    assert shifted.ts.isoformat() == "2018-11-14T13:34:49+00:00"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"in": "3"}, "in"),
+        ({"in": 3.0}, "in"),
+        ({"in": True}, "in"),
+        ({"out": -1}, "out"),
+        ({"out": 10_001}, "out"),
+        ({"sensor": ""}, "sensor"),
+        ({"sensor": "a" * 129}, "sensor"),
+        ({"sensor": "bad/name"}, "sensor"),
+        ({"sensor": "nul\u0000byte"}, "sensor"),
+        ({"ts": "yesterday"}, "ts"),
+        ({"ts": 1542202489}, "ts"),
+        ({"ts": "2018-13-40T00:00:00Z"}, "ts"),
+    ],
+)
+def test_bad_values_name_the_field(overrides: dict, field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        SensorEventIn.model_validate(_report(**overrides))
+    assert field in {str(err["loc"][0]) for err in caught.value.errors()}
+
+
+def test_missing_fields_are_reported() -> None:
+    with pytest.raises(ValidationError) as caught:
+        SensorEventIn.model_validate({"sensor": "abc"})
+    assert {str(err["loc"][0]) for err in caught.value.errors()} == {"ts", "in", "out"}
+
+
+def test_alias_and_name_must_agree() -> None:
+    with pytest.raises(ValidationError):
+        SensorEventIn.model_validate(_report(**{"in": 3, "in_count": 4}))
