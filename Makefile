@@ -3,7 +3,9 @@
 #   .venv-sam  AWS SAM CLI, kept apart because it pins conflicting versions
 SHELL := /bin/bash
 PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
-PYTHON313 ?= $(shell command -v python3.13 2>/dev/null || ls $(PYENV_ROOT)/versions/3.13*/bin/python3.13 2>/dev/null | tail -n 1)
+# First Python 3.13 that actually runs (a pyenv shim may exist without the version being active).
+PYTHON313 ?= $(shell for p in $(PYENV_ROOT)/versions/3.13*/bin/python3.13 $$(command -v python3.13); do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo "$$p"; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM := .venv-sam/bin/sam
@@ -67,6 +69,12 @@ bench: $(VENV)/.installed ## request / capacity / latency figures per API call
 
 invoke: $(VENV)/.installed ## run one handler against the running local stack: make invoke FN=<LogicalId> EVENT=events/x.json
 	$(PY) -m local.invoke --function "$(FN)" --event "$(EVENT)"
+
+ingest: $(VENV)/.installed ## run the ingestion function now against the running local stack (make run)
+	$(PY) -m local.invoke --function IngestFunction --event events/IngestFunction.json
+
+bench-report: $(VENV)/.installed ## full-scale store uptime pipeline: ingestion + report figures (bench/out/)
+	$(PY) -m bench.report_pipeline
 
 ci: install lint validate test ## what .ci/run does
 

@@ -7,6 +7,7 @@ it, and the capacity DynamoDB (here: moto) reports is summed.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,17 +23,24 @@ class CostMeter:
     client: Any
     requests: Counter[str] = field(default_factory=Counter)
     capacity: float = 0.0
+    aws_seconds: float = 0.0  # wall time spent inside DynamoDB calls (moto here), to separate it out
+    _started: float = 0.0
 
     def __post_init__(self) -> None:
         events = self.client.meta.events
         events.register("provide-client-params.dynamodb.*", self._ask_capacity)
+        events.register("before-call.dynamodb.*", self._start)
         events.register("after-call.dynamodb.*", self._count)
+
+    def _start(self, **_: Any) -> None:
+        self._started = time.perf_counter()
 
     def _ask_capacity(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         if model.name in _CAPACITY_OPERATIONS:
             params.setdefault("ReturnConsumedCapacity", "TOTAL")
 
     def _count(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        self.aws_seconds += time.perf_counter() - self._started
         self.requests[model.name] += 1
         consumed = parsed.get("ConsumedCapacity")
         for entry in consumed if isinstance(consumed, list) else [consumed] if consumed else []:
@@ -41,6 +49,7 @@ class CostMeter:
     def reset(self) -> None:
         self.requests.clear()
         self.capacity = 0.0
+        self.aws_seconds = 0.0
 
     @property
     def total_requests(self) -> int:

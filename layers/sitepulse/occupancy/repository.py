@@ -2,18 +2,20 @@
 
 | item            | pk          | sk                 | attributes                                   |
 |-----------------|-------------|--------------------|----------------------------------------------|
-| event           | S#<sensor>  | E#<sortable ts>    | in, out                                      |
+| event           | S#<sensor>#<YYYY-MM-DD> | E#<sortable ts> | in, out                          |
 | sensor summary  | S#<sensor>  | SUMMARY            | in, out, events, y<YYYY>, m<YYYY_MM>, gsi1*  |
 | month of days   | S#<sensor>  | M#<YYYY-MM>        | d<DD>                                        |
 | day of hours    | S#<sensor>  | D#<YYYY-MM-DD>     | h<HH>                                        |
 
 `gsi1` (gsi1pk = "SENSOR", gsi1sk = sensor, keys only) lists sensors in order;
-only summary items carry its keys.
+only summary items carry its keys. Raw events are partitioned per sensor and UTC
+day, so no item collection grows without bound and the one raw-event Query of an
+instant lookup reads within a single day's partition.
 """
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -64,6 +66,10 @@ class InstantInputs:
 
 def _sensor_pk(sensor: str) -> str:
     return f"S#{sensor}"
+
+
+def _events_pk(sensor: str, ts: datetime) -> str:
+    return f"S#{sensor}#{ts.astimezone(UTC):%Y-%m-%d}"
 
 
 def _event_sk(ts: datetime) -> str:
@@ -119,7 +125,12 @@ class OccupancyRepository:
                 "Put": {
                     "TableName": self._table,
                     "Item": dynamo.to_item(
-                        {"pk": pk, "sk": _event_sk(event.ts), "in": event.in_count, "out": event.out_count}
+                        {
+                            "pk": _events_pk(event.sensor, event.ts),
+                            "sk": _event_sk(event.ts),
+                            "in": event.in_count,
+                            "out": event.out_count,
+                        }
                     ),
                     "ConditionExpression": "attribute_not_exists(pk)",
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
@@ -168,7 +179,7 @@ class OccupancyRepository:
     def _get_event_item(self, event: StoredEvent) -> dict[str, Any] | None:
         response = self._client.get_item(
             TableName=self._table,
-            Key={"pk": {"S": _sensor_pk(event.sensor)}, "sk": {"S": _event_sk(event.ts)}},
+            Key={"pk": {"S": _events_pk(event.sensor, event.ts)}, "sk": {"S": _event_sk(event.ts)}},
             ConsistentRead=True,
         )
         return dynamo.from_item(response["Item"]) if "Item" in response else None
@@ -190,7 +201,7 @@ class OccupancyRepository:
             summary=summary,
             month_item=found.get(names.month_key, {}),
             day_item=found.get(names.day_key, {}),
-            hour_events=self._events_between(pk, names.hour_start, moment),
+            hour_events=self._events_between(_events_pk(sensor, moment), names.hour_start, moment),
         )
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
