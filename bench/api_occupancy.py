@@ -177,8 +177,8 @@ def run() -> None:
         print(
             "capacity: units moto reports with ReturnConsumedCapacity=TOTAL (moto reports none for "
             "transactions: a 4-item TransactWriteItems of items < 1 KB costs 8 WCU on DynamoDB).\n"
-            "total ms: handler in-process against moto, median of 10 — moto scans the whole table per "
-            "Query, so it grows with history where DynamoDB does not.\nown ms: the same minus the time "
+            "total ms: handler in-process against moto, median of 10 (moto's latency is not DynamoDB's)."
+            "\nown ms: the same minus the time "
             "spent inside DynamoDB calls: the handler's own cost; on AWS add ~5-10 ms per request."
         )
 
