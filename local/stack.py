@@ -14,7 +14,7 @@ from typing import Any
 
 import boto3
 
-from local import lambda_bridge
+from local import lambda_bridge, moto_dynamodb
 from local.functions import FunctionRuntime, merged_environment
 from local.gateway import GatewayServer, Router
 from local.moto_server import LocalMotoServer
@@ -61,6 +61,7 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         self.stack = load_stack(self.template)
+        moto_dynamodb.install()  # transactions roll back per item instead of copying whole tables
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log drowns the handlers' logs
         self._moto = LocalMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()

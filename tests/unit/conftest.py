@@ -12,6 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local import moto_dynamodb
 from local.functions import FunctionPool, LambdaContext, merged_environment
 from local.provision import create_table
 from local.template import Stack
@@ -22,6 +23,7 @@ MOTO_CONFIG = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state
 @pytest.fixture
 def aws() -> Iterator[boto3.Session]:
     with mock_aws(config=MOTO_CONFIG):
+        moto_dynamodb.install()
         yield boto3.Session(region_name="us-east-1")
 
 

@@ -102,9 +102,12 @@ def body_problem(event: dict[str, Any]) -> dict[str, Any] | None:
         except (ValueError, UnicodeDecodeError):
             return _plain_response(400, "Body is not valid base64-encoded UTF-8")
     try:
-        json.loads(body, parse_constant=_reject_constant)
+        parsed = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         return _plain_response(400, "Malformed JSON body")
+    if not isinstance(parsed, dict):
+        # Every write takes one JSON object; Powertools would validate only an array's first element.
+        return _plain_response(422, "Validation failed: body: expected a JSON object")
     # The API speaks JSON only: a client that forgot Content-Type still sent JSON.
     headers = event.setdefault("headers", {})
     headers["content-type"] = content_types.APPLICATION_JSON

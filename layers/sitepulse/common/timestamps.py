@@ -16,7 +16,10 @@ def parse_instant(value: str) -> datetime:
         raise ValueError(f"not an ISO 8601 timestamp: {value!r}") from None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise ValueError(f"timestamp out of range: {value!r}") from None
 
 
 def format_instant(moment: datetime) -> str:

@@ -157,9 +157,13 @@ def test_sensor_list_paginates(write: ModuleType, read: ModuleType) -> None:
         "[" * 100_000 + "]" * 100_000,
         '{"sensor": "' + "a" * 300_000 + '"}',
         "\xff\xfe garbage",
+        '[{"sensor": "x", "ts": "2024-01-01T00:00:00Z", "in": 1, "out": 1}, {"sensor": "y"}]',
+        '{"sensor": "x", "ts": "0001-01-01T00:00:00+01:00", "in": 1, "out": 1}',
+        '{"sensor": "x", "ts": "9999-12-31T23:59:59-01:00", "in": 1, "out": 1}',
     ],
 )
-def test_hostile_bodies_are_4xx(write: ModuleType, raw: str) -> None:
+def test_hostile_bodies_are_4xx(write: ModuleType, read: ModuleType, raw: str) -> None:
     response = write.handler(http_event("POST", "/api/webhook", raw), lambda_context())
     assert 400 <= response["statusCode"] < 500, response
     assert "message" in json.loads(response["body"])
+    assert occupancy(read, "x")[0] == 404  # nothing was stored
