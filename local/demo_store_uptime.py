@@ -31,7 +31,16 @@ def store_uptime_demo(api_url: str, stack: Stack, log: Callable[[str], None]) ->
     s3.upload_file(str(data / "timezones.csv"), bucket.name, "incoming/timezones/timezones.csv")
     with tempfile.TemporaryDirectory(prefix="sitepulse-polls-") as hourly:
         subprocess.run(
-            [sys.executable, str(generator), "--data", str(data), "--stores", str(DEMO_STORES), "--hourly-dir", hourly],
+            [
+                sys.executable,
+                str(generator),
+                "--data",
+                str(data),
+                "--stores",
+                str(DEMO_STORES),
+                "--hourly-dir",
+                hourly,
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )

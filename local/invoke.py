@@ -8,6 +8,7 @@ environment from template.yaml, and prints its result as JSON.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -27,7 +28,10 @@ def invoke(function: str, event: Any, state_file: Path, template: Path = ROOT / 
     endpoint = state["endpoint_url"]
     os.environ.update(aws_environment(endpoint, int(endpoint.rsplit(":", 1)[1])))
     os.environ.update(merged_environment(stack))
-    return FunctionRuntime(stack).invoke(function, event)
+    # As `sam local invoke`: the function's own output (its log lines) goes to stderr, so stdout
+    # holds only the result. Loggers are created when the handler module loads, inside this block.
+    with contextlib.redirect_stdout(sys.stderr):
+        return FunctionRuntime(stack).invoke(function, event)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,64 @@
+"""GET /api/events (filtered, paginated) and GET /api/dashboard (bookings per day/month/year)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from sitepulse.bookings.models import (
+    DATE_PATTERN,
+    MAX_HOTEL_ID,
+    MAX_YEAR,
+    MIN_YEAR,
+    ROOM_ID_PATTERN,
+    BookingEventList,
+    Dashboard,
+    Period,
+)
+from sitepulse.bookings.service import booking_service_from_env
+from sitepulse.common.http import create_app, lambda_entry
+
+service = booking_service_from_env()
+app = create_app()
+
+HotelParam = Annotated[int, Query(ge=1, le=MAX_HOTEL_ID, description="Required")]
+InstantParam = Annotated[
+    str | None, Query(max_length=40, description="ISO 8601 instant; compared with timestamp")
+]
+NightParam = Annotated[str | None, Query(pattern=DATE_PATTERN, description="YYYY-MM-DD")]
+
+
+@app.get("/api/events", summary="A hotel's events by timestamp (filtered, paginated)", tags=["bookings"])
+def list_events(
+    hotel_id: HotelParam,
+    updated__gte: InstantParam = None,
+    updated__lte: InstantParam = None,
+    rpg_status: Annotated[int | None, Query(ge=1, le=2, description="1 = booking, 2 = cancellation")] = None,
+    room_id: Annotated[str | None, Query(pattern=ROOM_ID_PATTERN)] = None,
+    night_of_stay__gte: NightParam = None,
+    night_of_stay__lte: NightParam = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> BookingEventList:
+    return service.events(
+        hotel_id,
+        updated_gte=updated__gte,
+        updated_lte=updated__lte,
+        rpg_status=rpg_status,
+        room_id=room_id,
+        night_gte=night_of_stay__gte,
+        night_lte=night_of_stay__lte,
+        limit=limit,
+        next_token=next_token,
+    )
+
+
+@app.get("/api/dashboard", summary="Bookings per day, month or year of a hotel-year", tags=["bookings"])
+def dashboard(
+    hotel_id: HotelParam,
+    year: Annotated[int, Query(ge=MIN_YEAR, le=MAX_YEAR)],
+    period: Annotated[Period, Query(description="day, month (default) or year")] = "month",
+) -> Dashboard:
+    return service.dashboard(hotel_id, year, period)
+
+
+handler = lambda_entry(app)

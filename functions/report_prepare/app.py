@@ -1,0 +1,17 @@
+"""Report pipeline step 1: fix `now` (latest poll unless requested), count the stores, plan the shards."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sitepulse.common.observability import logger
+from sitepulse.reports.errors import classify_aws_errors
+from sitepulse.reports.steps import build_pipeline
+
+step = build_pipeline()
+
+
+@logger.inject_lambda_context
+@classify_aws_errors
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return step.prepare(event)

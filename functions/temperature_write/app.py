@@ -1,0 +1,56 @@
+"""POST /api/v1/buildings/{building}/rooms/{room}/temperatures — a thermometer reports a reading."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.metrics import MetricUnit
+
+from sitepulse.common.aws import dynamodb
+from sitepulse.common.errors import InvalidInputError
+from sitepulse.common.http import create_app, lambda_entry
+from sitepulse.common.observability import metrics
+from sitepulse.common.settings import load_settings
+from sitepulse.temperature.models import ID_DESCRIPTION, ID_PATTERN, Reading, ReadingIn
+from sitepulse.temperature.repository import TemperatureRepository
+from sitepulse.temperature.service import TemperatureService, TemperatureSettings
+
+settings = load_settings(TemperatureSettings)
+service = TemperatureService(TemperatureRepository(dynamodb(), settings.temperature_table))
+app = create_app()
+
+IdPath = Annotated[str, Path(pattern=ID_PATTERN, description=ID_DESCRIPTION)]
+
+
+@app.post(
+    "/api/v1/buildings/<building>/rooms/<room>/temperatures",
+    summary="Record a temperature reading (idempotent on building + room + recorded_at)",
+    responses={
+        201: {"description": "Stored"},
+        200: {"description": "Replay of an already stored reading; nothing changed"},
+        409: {"description": "Another temperature is stored for this room and recorded_at"},
+        422: {"description": "Validation error"},
+    },
+    tags=["temperature"],
+)
+def post_temperature(
+    building: IdPath, room: IdPath, reading: Annotated[ReadingIn, Body()]
+) -> Response[Reading]:
+    # Powertools validates a JSON array body through its first element: a batch posted here would
+    # store one reading and answer 201. Only a single JSON object is a reading.
+    if not isinstance(app.current_event.json_body, dict):
+        raise InvalidInputError("body", "expected one JSON object {temperature, recorded_at}")
+    stored, created = service.record(building, room, reading)
+    metrics.add_metric(
+        name="TemperatureReadingsStored" if created else "TemperatureReadingsReplayed",
+        unit=MetricUnit.Count,
+        value=1,
+    )
+    return Response(
+        status_code=201 if created else 200,
+        content_type=content_types.APPLICATION_JSON,
+        body=stored.model_dump(),
+    )
+
+
+handler = lambda_entry(app)

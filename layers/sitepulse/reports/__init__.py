@@ -1,0 +1,1 @@
+"""Store uptime reports: the report records, the Step Functions pipeline steps, the API service."""

@@ -1,0 +1,288 @@
+"""DynamoDB access for temperatures. Table layout (pk / sk):
+
+| item         | pk                      | sk                        | attributes                          |
+|--------------|-------------------------|---------------------------|-------------------------------------|
+| reading      | ROOM#<building>#<room>  | T#<sortable recorded_at>  | t                                   |
+| hour bucket  | ROOM#<building>#<room>  | H#<YYYY-MM-DDTHH> (UTC)   | s (exact Σ t), n (count)            |
+| room summary | BLDG#<building>         | ROOM#<room>               | room, readings, latest_t, latest_at |
+
+Ids never contain `#`, so the keys are unambiguous. A write is one
+transaction over the three items; the reading's Put is conditional on its key
+being new, so the bucket and the summary only ever count new readings.
+The summary partition of a building lists its rooms in order (one Query per page).
+"""
+
+import random
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from sitepulse.common import dynamo
+from sitepulse.common.aws import DynamoDBClient
+from sitepulse.common.errors import InvalidInputError
+from sitepulse.common.pagination import decode_token, encode_token
+from sitepulse.common.timestamps import from_sortable, sortable_instant
+from sitepulse.temperature.models import ID_PATTERN
+from sitepulse.temperature.windows import Aggregate, Plan, bucket_name, exact_sum
+
+_MAX_CONFLICT_RETRIES = 10
+_PUT, _BUCKET, _SUMMARY = range(3)  # positions in the write transaction
+_TOKEN_KEYS = {"pk", "sk"}
+_ROOM_SK_PATTERN = "ROOM#" + ID_PATTERN.removeprefix("^")
+
+
+@dataclass(frozen=True)
+class StoredReading:
+    building: str
+    room: str
+    recorded_at: datetime
+    temperature: Decimal
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    reading: StoredReading
+    created: bool  # False: the same reading was already stored (an idempotent replay)
+
+
+@dataclass(frozen=True)
+class StoredRoom:
+    room: str
+    readings: int
+    latest_temperature: Decimal
+    latest_at: datetime
+
+
+class ReadingKeyTaken(Exception):
+    """Another temperature is stored under this (building, room, recorded_at)."""
+
+    def __init__(self, stored: StoredReading) -> None:
+        super().__init__("reading key taken")
+        self.stored = stored
+
+
+def room_pk(building: str, room: str) -> str:
+    return f"ROOM#{building}#{room}"
+
+
+def building_pk(building: str) -> str:
+    return f"BLDG#{building}"
+
+
+def reading_sk(moment: datetime) -> str:
+    return f"T#{sortable_instant(moment)}"
+
+
+def bucket_sk(moment: datetime) -> str:
+    return f"H#{bucket_name(moment)}"
+
+
+def summary_sk(room: str) -> str:
+    return f"ROOM#{room}"
+
+
+class TemperatureRepository:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # ------------------------------------------------------------------ writes
+    def record(self, reading: StoredReading) -> RecordOutcome:
+        """Store the reading, add it to its hour bucket and to the room summary: ONE transaction.
+
+        The summary's "latest" only moves forward: its update is conditional on
+        the reading being newer. A late (out-of-order) reading fails that
+        condition, and only then is a second transaction sent that counts it
+        without touching "latest".
+        """
+        newest = True
+        conflicts = 0
+        while True:
+            try:
+                self._client.transact_write_items(TransactItems=self._record_items(reading, newest))
+                return RecordOutcome(reading, created=True)
+            except ClientError as error:
+                codes = dynamo.cancellation_codes(error)
+                if codes[_PUT : _PUT + 1] == ["ConditionalCheckFailed"]:
+                    return self._replay(reading, dynamo.cancellation_item(error, _PUT) or self._get(reading))
+                if newest and codes[_SUMMARY : _SUMMARY + 1] == ["ConditionalCheckFailed"]:
+                    newest = False
+                    continue
+                if dynamo.is_transaction_conflict(error) and conflicts < _MAX_CONFLICT_RETRIES:
+                    # Full jitter: concurrent writers to one room must not retry in lockstep.
+                    time.sleep(random.uniform(0, 0.01 * 2**conflicts))
+                    conflicts += 1
+                    continue
+                raise
+
+    def _record_items(self, reading: StoredReading, newest: bool) -> list[dict[str, Any]]:
+        pk = room_pk(reading.building, reading.room)
+        at = sortable_instant(reading.recorded_at)
+        summary: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": dynamo.to_item({"pk": building_pk(reading.building), "sk": summary_sk(reading.room)}),
+            "UpdateExpression": "ADD readings :one SET room = :room",
+            "ExpressionAttributeValues": dynamo.to_values({":one": 1, ":room": reading.room}),
+        }
+        if newest:
+            summary["UpdateExpression"] += ", latest_t = :t, latest_at = :at"
+            summary["ConditionExpression"] = "attribute_not_exists(latest_at) OR latest_at < :at"
+            summary["ExpressionAttributeValues"].update(
+                dynamo.to_values({":t": reading.temperature, ":at": at})
+            )
+        put = {
+            "TableName": self._table,
+            "Item": dynamo.to_item({"pk": pk, "sk": f"T#{at}", "t": reading.temperature}),
+            "ConditionExpression": "attribute_not_exists(pk)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        bucket = {
+            "TableName": self._table,
+            "Key": dynamo.to_item({"pk": pk, "sk": bucket_sk(reading.recorded_at)}),
+            "UpdateExpression": "ADD s :t, n :one",
+            "ExpressionAttributeValues": dynamo.to_values({":t": reading.temperature, ":one": 1}),
+        }
+        # Order matters: _PUT, _BUCKET, _SUMMARY index the cancellation reasons.
+        return [{"Put": put}, {"Update": bucket}, {"Update": summary}]
+
+    def _replay(self, reading: StoredReading, stored_item: dict[str, Any] | None) -> RecordOutcome:
+        if stored_item is None:  # nothing ever deletes readings
+            raise RuntimeError("reading reported as existing but could not be read")
+        stored = StoredReading(reading.building, reading.room, reading.recorded_at, Decimal(stored_item["t"]))
+        if stored.temperature != reading.temperature:
+            raise ReadingKeyTaken(stored)
+        return RecordOutcome(stored, created=False)
+
+    def _get(self, reading: StoredReading) -> dict[str, Any] | None:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=dynamo.to_item(
+                {"pk": room_pk(reading.building, reading.room), "sk": reading_sk(reading.recorded_at)}
+            ),
+            ConsistentRead=True,
+        )
+        return dynamo.from_item(response["Item"]) if "Item" in response else None
+
+    def bulk_load(self, building: str, room: str, readings: Iterable[tuple[datetime, Decimal]]) -> int:
+        """Seed an EMPTY room fast (benchmarks, tests): BatchWriteItem of exactly the items the write
+        path would have produced. Not for live rooms: it overwrites buckets and the summary."""
+        pk = room_pk(building, room)
+        unique = dict(readings)  # one reading per instant, like the idempotent write path
+        buckets: dict[str, Aggregate] = defaultdict(Aggregate)
+        items = []
+        for moment, temperature in unique.items():
+            items.append({"pk": pk, "sk": reading_sk(moment), "t": temperature})
+            buckets[bucket_sk(moment)] += Aggregate(temperature, 1)
+        items += [{"pk": pk, "sk": sk, "s": agg.total, "n": agg.count} for sk, agg in buckets.items()]
+        if unique:
+            latest = max(unique)
+            items.append(
+                {
+                    "pk": building_pk(building),
+                    "sk": summary_sk(room),
+                    "room": room,
+                    "readings": len(unique),
+                    "latest_t": unique[latest],
+                    "latest_at": sortable_instant(latest),
+                }
+            )
+        for start in range(0, len(items), 25):
+            request = {
+                self._table: [{"PutRequest": {"Item": dynamo.to_item(i)}} for i in items[start : start + 25]]
+            }
+            while request:
+                request = self._client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+        return len(unique)
+
+    # ------------------------------------------------------------------ reads
+    def aggregate(self, building: str, room: str, plan: Plan) -> Aggregate:
+        """Σ and count over the plan's buckets and raw spans: `plan.requests` Queries (one page each
+        unless a span holds more than 1 MB of readings)."""
+        pk = room_pk(building, room)
+        total = Aggregate()
+        if plan.hours is not None:
+            buckets = list(self._query(pk, bucket_sk(plan.hours.first), bucket_sk(plan.hours.last)))
+            total += Aggregate(
+                exact_sum(Decimal(item["s"]["N"]) for item in buckets),
+                sum(int(item["n"]["N"]) for item in buckets),
+            )
+        for span in plan.raw:
+            total += _sum_readings(self._query(pk, reading_sk(span.first), reading_sk(span.last)))
+        return total
+
+    def _query(self, pk: str, first_sk: str, last_sk: str) -> Iterable[dict[str, Any]]:
+        # Strongly consistent: a client that just posted a reading expects the average to include it.
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
+            "ExpressionAttributeValues": dynamo.to_values({":pk": pk, ":first": first_sk, ":last": last_sk}),
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._client.query(**query)
+            yield from response["Items"]
+            if "LastEvaluatedKey" not in response:
+                return
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def room_exists(self, building: str, room: str) -> bool:
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=dynamo.to_item({"pk": building_pk(building), "sk": summary_sk(room)}),
+            ProjectionExpression="pk",
+            ConsistentRead=True,  # a room created a moment ago must not answer 404
+        )
+        return "Item" in response
+
+    def list_rooms(
+        self, building: str, limit: int, next_token: str | None
+    ) -> tuple[list[StoredRoom], str | None]:
+        pk = building_pk(building)
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": dynamo.to_values({":pk": pk}),
+            # One more than asked: a full last page then carries no token to an empty page.
+            "Limit": limit + 1,
+        }
+        start = _start_key(next_token, pk)
+        if start:
+            query["ExclusiveStartKey"] = start
+        response = self._client.query(**query)
+        items = [dynamo.from_item(item) for item in response["Items"]]
+        last_key = response.get("LastEvaluatedKey")
+        if len(items) > limit:
+            items = items[:limit]
+            last_key = {"pk": {"S": pk}, "sk": {"S": items[-1]["sk"]}}
+        rooms = [
+            StoredRoom(
+                room=item["room"],
+                readings=int(item["readings"]),
+                latest_temperature=Decimal(item["latest_t"]),
+                latest_at=from_sortable(item["latest_at"]),
+            )
+            for item in items
+        ]
+        return rooms, encode_token(last_key)
+
+
+def _sum_readings(items: Iterable[dict[str, Any]]) -> Aggregate:
+    values = [Decimal(item["t"]["N"]) for item in items]
+    return Aggregate(exact_sum(values), len(values))
+
+
+def _start_key(next_token: str | None, pk: str) -> dict[str, Any] | None:
+    """Only tokens issued for this building's listing: anything else would make DynamoDB fail."""
+    key = decode_token(next_token, _TOKEN_KEYS)
+    if key is None:
+        return None
+    if key["pk"] != {"S": pk} or "S" not in key["sk"] or not re.fullmatch(_ROOM_SK_PATTERN, key["sk"]["S"]):
+        raise InvalidInputError("next_token", "not a token issued for this building's room list")
+    return key

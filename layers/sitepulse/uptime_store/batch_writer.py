@@ -1,0 +1,81 @@
+"""BatchWriteItem in requests of 25 puts, UnprocessedItems retried with capped exponential backoff."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+MAX_ITEMS_PER_REQUEST = 25
+MAX_BYTES_PER_REQUEST = 15 * 1024 * 1024  # DynamoDB allows 16 MB; keep headroom for encoding
+MAX_ATTEMPTS = 10
+
+
+class UnprocessedItemsError(RuntimeError):
+    """DynamoDB kept returning UnprocessedItems (sustained throttling): the caller retries later."""
+
+
+def _item_size(item: dict[str, Any]) -> int:
+    size = 0
+    for name, value in item.items():
+        size += len(name)
+        for kind, raw in value.items():
+            size += len(raw) if kind in ("S", "B", "N") else 64 * len(raw) if kind in ("SS",) else 64
+    return size
+
+
+def chunk_requests(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    size = 0
+    for item in items:
+        item_size = _item_size(item)
+        if chunk and (len(chunk) == MAX_ITEMS_PER_REQUEST or size + item_size > MAX_BYTES_PER_REQUEST):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(item)
+        size += item_size
+    if chunk:
+        yield chunk
+
+
+class BatchWriter:
+    """Puts items into one table. Puts are blind overwrites, so callers only send items
+    whose content is fully determined by their key (what makes re-runs idempotent)."""
+
+    def __init__(
+        self,
+        client: Any,
+        table: str,
+        *,
+        workers: int = 4,
+        base_delay: float = 0.05,
+        max_delay: float = 2.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client
+        self._table = table
+        self._workers = workers
+        self._base_delay = base_delay
+        self._max_delay = max_delay
+        self._sleep = sleep
+
+    def put_all(self, items: Iterable[dict[str, Any]]) -> int:
+        """Write every item; returns the number of BatchWriteItem requests sent."""
+        chunks = list(chunk_requests(items))
+        if len(chunks) <= 1 or self._workers <= 1:
+            return sum(self._write(chunk) for chunk in chunks)
+        with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="batch-write") as pool:
+            return sum(pool.map(self._write, chunks))
+
+    def _write(self, items: list[dict[str, Any]]) -> int:
+        pending = [{"PutRequest": {"Item": item}} for item in items]
+        for attempt in range(MAX_ATTEMPTS):
+            response = self._client.batch_write_item(RequestItems={self._table: pending})
+            pending = (response.get("UnprocessedItems") or {}).get(self._table, [])
+            if not pending:
+                return attempt + 1
+            # Full jitter: concurrent writers throttled together do not retry together.
+            self._sleep(random.uniform(0, min(self._max_delay, self._base_delay * 2**attempt)))
+        raise UnprocessedItemsError(f"{len(pending)} items still unprocessed after {MAX_ATTEMPTS} attempts")
