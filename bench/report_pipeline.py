@@ -182,8 +182,8 @@ def in_process(segment_mib: int) -> dict[str, Any]:
         (DATA / "menu_hours.csv").open("rb") as hours,
         (DATA / "timezones.csv").open("rb") as zones,
     ):
-        offline = build_report(read_polls_by_store(polls), read_hours_by_store(hours), read_timezones_by_store(zones),
-                               plan["now_us"])  # fmt: skip
+        inputs = read_polls_by_store(polls), read_hours_by_store(hours), read_timezones_by_store(zones)
+    offline = build_report(*inputs, plan["now_us"])
     figures["matches_offline"] = got == report_csv_bytes(offline)
     return figures
 
@@ -206,9 +206,7 @@ def print_in_process(figures: dict[str, Any], segment_mib: int) -> None:
     print(f"write requests / 1k rows {writes / all_rows * 1000:.2f}   (status file alone: "
           f"{items} poll blocks, {size / 2**20:.1f} MiB packed = {per_poll:.1f} B/poll)")  # fmt: skip
     wall = figures["ingest_wall_s"]
-    print(
-        f"moto wall time         {wall:.1f} s  ({all_rows / wall:,.0f} rows/s; moto costs ~1-30 ms per request)"
-    )
+    print(f"moto wall time         {wall:.1f} s  ({all_rows / wall:,.0f} rows/s; moto: ~1-30 ms per request)")
     print(f"our CPU, status file   {cpu_s:.1f} s (segment, parse, group, pack; measured without AWS)")
     estimate = cpu_s + transfer_s + requests_ms / 1000
     print(f"Lambda estimate        {estimate:.0f} s = CPU {cpu_s:.0f} s + S3 stream {transfer_s:.0f} s "
@@ -225,21 +223,20 @@ def print_in_process(figures: dict[str, Any], segment_mib: int) -> None:
         stats = shard["stats"]
         reads_ms = _estimate_ms(shard["requests"], {"Query": READ_THREADS})
         total_ms += stats.compute_ms + reads_ms + 40  # + S3 put of the part and the progress update
-        read_mib = stats.bytes_read / 2**20
+        read_mib, lambda_ms = stats.bytes_read / 2**20, stats.compute_ms + reads_ms
         print(f"  shard {shard['part']['shard']:>2}: {shard['stores']:>5} stores {stats.polls:>8,} polls "
               f"{stats.queries:>4} queries {read_mib:5.1f} MiB read | compute {stats.compute_ms:>5} ms "
-              f"| peak memory {shard['peak_mib']:6.1f} MiB | est. Lambda {stats.compute_ms + reads_ms:,.0f} ms")  # fmt: skip
+              f"| peak {shard['peak_mib']:5.1f} MiB | Lambda ~{lambda_ms:,.0f} ms")  # fmt: skip
     prepare_ms = _estimate_ms(figures["prepare_requests"], {"Query": 8})
     finalize_ms = _estimate_ms(figures["finalize_requests"], {}) + 300  # merge + S3 reads/writes
     total_ms += prepare_ms + finalize_ms
     compute_s = sum(s["stats"].compute_ms for s in shards) / 1000
     print(
         f"estimated Lambda time in total: {total_ms / 1000:.1f} s (prepare {prepare_ms:.0f} ms, shards "
-        f"{compute_s:.1f} s compute + reads, finalize ~{finalize_ms:.0f} ms); moto wall {figures['report_wall_s']:.0f} s"
+        f"{compute_s:.1f} s compute + reads, finalize ~{finalize_ms:.0f} ms); "
+        f"moto wall {figures['report_wall_s']:.0f} s"
     )
-    print(
-        "peak memory = Python allocations traced during the shard, moto's in-process work included (upper bound)"
-    )
+    print("peak = Python allocations traced during the shard, moto's in-process work included (upper bound)")
 
 
 def local_stack(stores: int) -> None:

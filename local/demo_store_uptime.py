@@ -48,6 +48,6 @@ def store_uptime_demo(api_url: str, stack: Stack, log: Callable[[str], None]) ->
         for path in files:
             s3.upload_file(str(path), bucket.name, f"incoming/store_status/{path.name}")
     log(
-        f"demo: store uptime files in s3://{bucket.name}/incoming/ (hours, timezones, {len(files)} hourly status "
-        f"files for {DEMO_STORES} stores); the start-up ingestion loads them"
+        f"demo: store uptime files in s3://{bucket.name}/incoming/ (hours, timezones, {len(files)} hourly "
+        f"status files for {DEMO_STORES} stores); the start-up ingestion loads them"
     )

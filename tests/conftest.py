@@ -23,6 +23,9 @@ os.environ.update(
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        # As the template's Globals: the shared Metrics object may be created by any test's import.
+        "POWERTOOLS_SERVICE_NAME": "sitepulse",
+        "POWERTOOLS_METRICS_NAMESPACE": "Sitepulse",
     }
 )
 

@@ -7,7 +7,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.metrics import MetricUnit
 
 from sitepulse.common.aws import dynamodb
-from sitepulse.common.errors import InvalidInputError
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.observability import metrics
 from sitepulse.common.settings import load_settings
@@ -36,10 +35,6 @@ IdPath = Annotated[str, Path(pattern=ID_PATTERN, description=ID_DESCRIPTION)]
 def post_temperature(
     building: IdPath, room: IdPath, reading: Annotated[ReadingIn, Body()]
 ) -> Response[Reading]:
-    # Powertools validates a JSON array body through its first element: a batch posted here would
-    # store one reading and answer 201. Only a single JSON object is a reading.
-    if not isinstance(app.current_event.json_body, dict):
-        raise InvalidInputError("body", "expected one JSON object {temperature, recorded_at}")
     stored, created = service.record(building, room, reading)
     metrics.add_metric(
         name="TemperatureReadingsStored" if created else "TemperatureReadingsReplayed",

@@ -78,11 +78,11 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _plain_response(status: int, message: str) -> dict[str, Any]:
+def _plain_response(status: int, message: str, **extra: Any) -> dict[str, Any]:
     return {
         "statusCode": status,
         "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps({"message": message}),
+        "body": json.dumps({"message": message, **extra}),
         "isBase64Encoded": False,
     }
 
@@ -107,7 +107,11 @@ def body_problem(event: dict[str, Any]) -> dict[str, Any] | None:
         return _plain_response(400, "Malformed JSON body")
     if not isinstance(parsed, dict):
         # Every write takes one JSON object; Powertools would validate only an array's first element.
-        return _plain_response(422, "Validation failed: body: expected a JSON object")
+        return _plain_response(
+            422,
+            "Validation failed: body: expected a JSON object",
+            errors=[{"field": "body", "message": "expected a JSON object"}],
+        )
     # The API speaks JSON only: a client that forgot Content-Type still sent JSON.
     headers = event.setdefault("headers", {})
     headers["content-type"] = content_types.APPLICATION_JSON

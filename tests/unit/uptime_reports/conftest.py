@@ -6,19 +6,15 @@ import io
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 
 from local.functions import LambdaContext
-from sitepulse.bookings.bulk import booking_service_from_env, ingest_booking_rows
-from sitepulse.common.aws import dynamodb
-from sitepulse.common.aws import s3 as s3_client
-from sitepulse.ingest.ledger import IngestionLedger
-from sitepulse.ingest.runner import IngestionRunner, RunLimits
-from sitepulse.ingest.sinks import BookingEventSink, BusinessHoursSink, StatusPollSink, TimezoneSink
-from sitepulse.uptime_store.writer import StoreDataWriter
+
+if TYPE_CHECKING:
+    from sitepulse.ingest.runner import IngestionRunner
 
 
 def long_context(seconds: int = 900) -> LambdaContext:
@@ -59,6 +55,17 @@ def make_runner(
     **limits: Any,
 ) -> IngestionRunner:
     """The ingestion function's runner (same clients, same sinks), with test-sized limits."""
+    # Imported here, not at collection: Powertools reads its settings (metrics namespace) from
+    # the environment when `sitepulse.common.observability` is first imported, which must
+    # happen inside the tests' function environment.
+    from sitepulse.bookings.bulk import booking_service_from_env, ingest_booking_rows
+    from sitepulse.common.aws import dynamodb
+    from sitepulse.common.aws import s3 as s3_client
+    from sitepulse.ingest.ledger import IngestionLedger
+    from sitepulse.ingest.runner import IngestionRunner, RunLimits
+    from sitepulse.ingest.sinks import BookingEventSink, BusinessHoursSink, StatusPollSink, TimezoneSink
+    from sitepulse.uptime_store.writer import StoreDataWriter
+
     ddb = dynamodb()
     writer = StoreDataWriter(ddb, env["STORES_TABLE"])
     return IngestionRunner(
