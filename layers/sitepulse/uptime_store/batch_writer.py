@@ -18,11 +18,17 @@ class UnprocessedItemsError(RuntimeError):
 
 
 def _item_size(item: dict[str, Any]) -> int:
+    """Approximate encoded size (names + values) of a low-level item, for the per-request cap."""
     size = 0
     for name, value in item.items():
         size += len(name)
         for kind, raw in value.items():
-            size += len(raw) if kind in ("S", "B", "N") else 64 * len(raw) if kind in ("SS",) else 64
+            if kind in ("S", "B", "N"):
+                size += len(raw)
+            elif kind in ("SS", "NS", "BS"):
+                size += sum(len(member) for member in raw)
+            else:
+                size += 64
     return size
 
 
