@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import math
-import os
 import random
 import statistics
 import time
@@ -32,57 +30,17 @@ import boto3
 from moto import mock_aws
 
 from bench.cost import CostMeter
+from bench.harness import CONTEXT, api_event, bench_environment, item_size
 from local import moto_dynamodb
-from local.functions import FunctionPool, LambdaContext, merged_environment
+from local.functions import FunctionPool
 from local.provision import create_table
 from local.stack import ROOT
 from local.template import load_stack
 
-CONTEXT = LambdaContext(
-    "bench", 512, 15, "bench-request", "arn:aws:lambda:us-east-1:123456789012:function:bench"
-)
 HOTEL = 1
 EVENTS = 100_000
 ROOMS = 400
 YEAR = 2024
-
-
-def _event(method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": f"{method} {path}",
-        "rawPath": path,
-        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
-        "headers": {"content-type": "application/json"},
-        "requestContext": {
-            "http": {"method": method, "path": path},
-            "requestId": "bench",
-            "stage": "$default",
-        },
-        "isBase64Encoded": False,
-    }
-    if query:
-        event["queryStringParameters"] = query
-    if body is not None:
-        event["body"] = json.dumps(body)
-    return event
-
-
-def _attribute_bytes(value: dict[str, Any]) -> int:
-    kind, inner = next(iter(value.items()))
-    if kind == "S":
-        return len(inner.encode())
-    if kind == "N":
-        return (len(inner.lstrip("-").replace(".", "").strip("0")) + 1) // 2 + 1
-    if kind == "M":
-        return 3 + sum(len(k.encode()) + 1 + _attribute_bytes(v) for k, v in inner.items())
-    if kind == "L":
-        return 3 + sum(1 + _attribute_bytes(v) for v in inner)
-    return 1
-
-
-def item_bytes(item: dict[str, Any]) -> int:
-    return sum(len(name.encode()) + _attribute_bytes(value) for name, value in item.items())
 
 
 class DynamoDBUnits:
@@ -102,17 +60,17 @@ class DynamoDBUnits:
         context["bench_params"] = dict(params)
 
     def _write_units(self, item: dict[str, Any], factor: int) -> float:
-        units = factor * max(1, math.ceil(item_bytes(item) / 1024))
-        return units + (max(1, math.ceil(item_bytes(item) / 1024)) if self._indexed(item) else 0)
+        units = factor * max(1, math.ceil(item_size(item) / 1024))
+        return units + (max(1, math.ceil(item_size(item) / 1024)) if self._indexed(item) else 0)
 
     def _charge(self, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         params = context.get("bench_params", {})
         read_factor = 1.0 if params.get("ConsistentRead") else 0.5
         if model.name == "GetItem":
-            self.units += read_factor * max(1, math.ceil(item_bytes(parsed.get("Item", {})) / 4096))
+            self.units += read_factor * max(1, math.ceil(item_size(parsed.get("Item", {})) / 4096))
         elif model.name == "Query":
             items = parsed.get("Items", [])
-            size = sum(item_bytes(item) for item in items)
+            size = sum(item_size(item) for item in items)
             if parsed.get("ScannedCount", 0) > len(items):  # filtered out items are read (and paid) too
                 size = parsed["ScannedCount"] * (size / len(items) if items else 200)
             self.units += read_factor * max(1, math.ceil(size / 4096))
@@ -265,14 +223,6 @@ def _mixed_stream(count: int) -> list[dict[str, Any]]:
     ]
 
 
-def _environment(stack: Any) -> None:
-    os.environ.update(merged_environment(stack))
-    os.environ.update({"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
-                       "POWERTOOLS_LOG_LEVEL": "WARNING", "AWS_DEFAULT_REGION": "us-east-1",
-                       "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"})  # fmt: skip
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-
-
 HEADER = f"  {'call':<40} {'req':>3}  {'moto':>5} {'DDB cu':>6}  {'total ms':>8} {'own ms':>7}   operations"
 NOTES = """
 req: DynamoDB requests per call. moto: capacity moto reports. DDB cu: capacity DynamoDB would
@@ -285,7 +235,7 @@ def run() -> None:
     # Powertools warns on every read call: metrics are disabled here, so there are none to flush.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     stack = load_stack(ROOT / "template.yaml")
-    _environment(stack)
+    bench_environment(stack)
     with mock_aws():
         moto_dynamodb.install()  # item-level transaction rollback: moto otherwise copies the table per write
         client = boto3.client("dynamodb", region_name="us-east-1")
@@ -307,7 +257,7 @@ def run() -> None:
         print(HEADER)
         for period in ("day", "month", "year"):
             query = {"hotel_id": str(HOTEL), "year": str(YEAR), "period": period}
-            event = _event("GET", "/api/dashboard", query=query)
+            event = api_event("GET", "/api/dashboard", query=query)
             figures = _measure(meter, units, lambda _, e=event: read.handler(e, CONTEXT), 20)
             print(_row(f"GET /api/dashboard period={period}", figures))
         for name, query in (
@@ -316,7 +266,7 @@ def run() -> None:
                                                    "updated__gte": "2024-03-01T00:00:00Z",
                                                    "updated__lte": "2024-03-01T23:59:59Z"}),
         ):  # fmt: skip
-            event = _event("GET", "/api/events", query=query)
+            event = api_event("GET", "/api/events", query=query)
             print(_row(name, _measure(meter, units, lambda _, e=event: read.handler(e, CONTEXT), 1)))
 
         write_client = write.service._repository._client
@@ -325,7 +275,7 @@ def run() -> None:
         def post(payload: dict[str, Any]) -> Any:
             # Metrics disabled, Powertools still prints its buffer every 100 values: keep it off the table.
             with contextlib.redirect_stdout(io.StringIO()):
-                return write.handler(_event("POST", "/api/events", payload), CONTEXT)
+                return write.handler(api_event("POST", "/api/events", payload), CONTEXT)
 
         print("\nPOST /api/events, one row per kind of write")
         print(HEADER)

@@ -8,8 +8,6 @@ and every DynamoDB call they make is counted.
 
 from __future__ import annotations
 
-import json
-import os
 import statistics
 import time
 from collections import defaultdict
@@ -20,41 +18,15 @@ import boto3
 from moto import mock_aws
 
 from bench.cost import CostMeter
+from bench.harness import CONTEXT, api_event, bench_environment
 from local import moto_dynamodb
-from local.functions import FunctionPool, LambdaContext, merged_environment
+from local.functions import FunctionPool
 from local.provision import create_table
 from local.stack import ROOT
 from local.template import load_stack
 
-CONTEXT = LambdaContext(
-    "bench", 512, 15, "bench-request", "arn:aws:lambda:us-east-1:123456789012:function:bench"
-)
 HISTORIES = {"1 day": 1, "1 month": 30, "1 year": 365}
 START = datetime(2023, 1, 1, tzinfo=UTC)
-
-
-def _event(method: str, path: str, body: Any = None, query: dict[str, str] | None = None,
-           route: str | None = None, params: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": route or f"{method} {path}",
-        "rawPath": path,
-        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
-        "headers": {"content-type": "application/json"},
-        "requestContext": {
-            "http": {"method": method, "path": path},
-            "requestId": "bench",
-            "stage": "$default",
-        },
-        "isBase64Encoded": False,
-    }
-    if query:
-        event["queryStringParameters"] = query
-    if params:
-        event["pathParameters"] = params
-    if body is not None:
-        event["body"] = json.dumps(body)
-    return event
 
 
 def _seed(client: Any, table: str, sensor: str, days: int) -> None:
@@ -122,15 +94,15 @@ def _calls(read: Any, write: Any, sensor: str, probe: datetime, read_meter: Cost
     path = f"/api/sensors/{sensor}/occupancy"
     route = "GET /api/sensors/{sensor}/occupancy"
     params = {"sensor": sensor}
-    now_event = _event("GET", path, route=route, params=params)
+    now_event = api_event("GET", path, route=route, params=params)
     at = probe.strftime("%Y-%m-%dT%H:%M:%SZ")
-    at_event = _event("GET", path, query={"atInstant": at}, route=route, params=params)
+    at_event = api_event("GET", path, query={"atInstant": at}, route=route, params=params)
     offsets = iter(range(10**9))
 
     def post_new_event() -> Any:
         ts = probe + timedelta(seconds=next(offsets) + 0.5)
         body = {"sensor": sensor, "ts": ts.isoformat(), "in": 1, "out": 0}
-        return write.handler(_event("POST", "/api/webhook", body), CONTEXT)
+        return write.handler(api_event("POST", "/api/webhook", body), CONTEXT)
 
     return [
         ("occupancy now", lambda: read.handler(now_event, CONTEXT), read_meter),
@@ -141,11 +113,7 @@ def _calls(read: Any, write: Any, sensor: str, probe: datetime, read_meter: Cost
 
 def run() -> None:
     stack = load_stack(ROOT / "template.yaml")
-    os.environ.update(merged_environment(stack))
-    os.environ.update({"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
-                       "POWERTOOLS_LOG_LEVEL": "WARNING", "AWS_DEFAULT_REGION": "us-east-1",
-                       "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"})  # fmt: skip
-    os.environ.pop("AWS_ENDPOINT_URL", None)
+    bench_environment(stack)
     with mock_aws():
         moto_dynamodb.install()  # item-level transaction rollback: moto otherwise copies the table per write
         client = boto3.client("dynamodb", region_name="us-east-1")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import statistics
 import time
 from dataclasses import dataclass
@@ -28,14 +27,12 @@ import boto3
 from moto import mock_aws
 
 from bench.cost import CostMeter
-from local.functions import FunctionPool, LambdaContext, merged_environment
+from bench.harness import CONTEXT, api_event, bench_environment, item_size
+from local.functions import FunctionPool
 from local.provision import create_table
 from local.stack import ROOT
 from local.template import load_stack
 
-CONTEXT = LambdaContext(
-    "bench", 512, 15, "bench-request", "arn:aws:lambda:us-east-1:123456789012:function:bench"
-)
 WINDOWS = ["15m", "1h", "1d", "7d", "30d"]
 HISTORY_DAYS = 31
 END = datetime(2024, 12, 10, 16, 45, 30, 250000, tzinfo=UTC)  # odd offset: both edges cut hours
@@ -79,40 +76,6 @@ class Sizer:
         self.dynamodb_seconds += time.perf_counter() - self._began
 
 
-def item_size(item: dict[str, Any]) -> int:
-    """DynamoDB's item size: names plus values; a number is ~1 byte per 2 significant digits + 1."""
-    size = 0
-    for name, value in item.items():
-        size += len(name.encode())
-        if "S" in value:
-            size += len(value["S"].encode())
-        elif "N" in value:
-            digits = Decimal(value["N"]).normalize().as_tuple().digits
-            size += math.ceil(len(digits) / 2) + 1
-    return size
-
-
-def _event(method: str, path: str, body: Any = None, query: dict[str, str] | None = None) -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": f"{method} {path}",
-        "rawPath": path,
-        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
-        "headers": {"content-type": "application/json"},
-        "requestContext": {
-            "http": {"method": method, "path": path},
-            "requestId": "bench",
-            "stage": "$default",
-        },
-        "isBase64Encoded": False,
-    }
-    if query:
-        event["queryStringParameters"] = query
-    if body is not None:
-        event["body"] = json.dumps(body)
-    return event
-
-
 @dataclass
 class Figures:
     requests: int
@@ -146,11 +109,7 @@ def _measure(meter: CostMeter, sizer: Sizer, call: Any, repeat: int) -> Figures:
 
 def run() -> None:
     stack = load_stack(ROOT / "template.yaml")
-    os.environ.update(merged_environment(stack))
-    os.environ.update({"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
-                       "POWERTOOLS_LOG_LEVEL": "WARNING", "AWS_DEFAULT_REGION": "us-east-1",
-                       "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"})  # fmt: skip
-    os.environ.pop("AWS_ENDPOINT_URL", None)
+    bench_environment(stack)
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         table = stack.tables["TemperatureTable"]
@@ -182,7 +141,7 @@ def run() -> None:
         ]
         for name, body in writes:
             f = _measure(
-                meter, sizer, lambda b=body: write.handler(_event("POST", path, b), CONTEXT), repeat=0
+                meter, sizer, lambda b=body: write.handler(api_event("POST", path, b), CONTEXT), repeat=0
             )
             row(name, f, f"HTTP {f.result['statusCode']}")
 
@@ -204,12 +163,12 @@ def run() -> None:
         for window in [*WINDOWS, "30d (empty window)"]:
             duration = window.split()[0]
             end = END + timedelta(days=90) if "empty" in window else END
-            event = _event("GET", average_path, query={"duration": duration, "end": end.isoformat()})
+            event = api_event("GET", average_path, query={"duration": duration, "end": end.isoformat()})
             f = _measure(meter, sizer, lambda e=event: read.handler(e, CONTEXT), repeat=3)
             body = json.loads(f.result["body"])
             row(f"average {window}", f, f"avg {body['average_temperature']} of {body['readings']} readings")
 
-        listing = _event("GET", "/api/v1/buildings/bench/rooms", query={"limit": "100"})
+        listing = api_event("GET", "/api/v1/buildings/bench/rooms", query={"limit": "100"})
         f = _measure(meter, sizer, lambda: read.handler(listing, CONTEXT), repeat=3)
         row("rooms list", f, f"{len(json.loads(f.result['body'])['rooms'])} rooms")
         print(

@@ -1,0 +1,80 @@
+"""What every API benchmark needs: the environment, a Lambda context, payload v2 events,
+and DynamoDB's item-size rule for estimating capacity units."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from local.functions import LambdaContext, merged_environment
+from local.template import Stack
+
+CONTEXT = LambdaContext(
+    "bench", 512, 15, "bench-request", "arn:aws:lambda:us-east-1:123456789012:function:bench"
+)
+
+
+def bench_environment(stack: Stack) -> None:
+    """The functions' environment, moto in-process (never an endpoint), quiet Powertools."""
+    os.environ.update(merged_environment(stack))
+    os.environ.update(
+        {
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+        }
+    )
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+def api_event(
+    method: str,
+    path: str,
+    body: Any = None,
+    query: dict[str, str] | None = None,
+    route: str | None = None,
+    params: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway HTTP API payload v2.0 event."""
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route or f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "http": {"method": method, "path": path},
+            "requestId": "bench",
+            "stage": "$default",
+        },
+        "isBase64Encoded": False,
+    }
+    if query:
+        event["queryStringParameters"] = query
+    if params:
+        event["pathParameters"] = params
+    if body is not None:
+        event["body"] = json.dumps(body)
+    return event
+
+
+def _attribute_bytes(value: dict[str, Any]) -> int:
+    kind, inner = next(iter(value.items()))
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":  # ~1 byte per 2 significant digits + 1
+        return (len(inner.lstrip("-").replace(".", "").strip("0")) + 1) // 2 + 1
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + 1 + _attribute_bytes(v) for k, v in inner.items())
+    if kind == "L":
+        return 3 + sum(1 + _attribute_bytes(v) for v in inner)
+    return 1
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """DynamoDB's item size: attribute names plus values."""
+    return sum(len(name.encode()) + _attribute_bytes(value) for name, value in item.items())
