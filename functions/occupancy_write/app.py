@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from sitepulse.common.aws import dynamodb
-from sitepulse.common.http import create_app, lambda_entry
+from sitepulse.common.http import create_app, lambda_entry, stored_response
 from sitepulse.common.observability import metrics
 from sitepulse.common.settings import load_settings
 from sitepulse.occupancy.models import SensorEventIn, SensorEventOut
@@ -35,11 +35,7 @@ def post_webhook(report: Annotated[SensorEventIn, Body()]) -> Response[SensorEve
     metrics.add_metric(
         name="SensorEventsStored" if created else "SensorEventsReplayed", unit=MetricUnit.Count, value=1
     )
-    return Response(
-        status_code=201 if created else 200,
-        content_type=content_types.APPLICATION_JSON,
-        body=stored.as_json(),
-    )
+    return stored_response(stored.as_json(), created)
 
 
 handler = lambda_entry(app)

@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.metrics import MetricUnit
 
 from sitepulse.common.aws import dynamodb
-from sitepulse.common.http import create_app, lambda_entry
+from sitepulse.common.http import create_app, lambda_entry, stored_response
 from sitepulse.common.observability import metrics
 from sitepulse.common.settings import load_settings
 from sitepulse.temperature.models import ID_DESCRIPTION, ID_PATTERN, Reading, ReadingIn
@@ -41,11 +41,7 @@ def post_temperature(
         unit=MetricUnit.Count,
         value=1,
     )
-    return Response(
-        status_code=201 if created else 200,
-        content_type=content_types.APPLICATION_JSON,
-        body=stored.model_dump(),
-    )
+    return stored_response(stored.model_dump(), created)
 
 
 handler = lambda_entry(app)

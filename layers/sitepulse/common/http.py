@@ -41,6 +41,13 @@ def describe_validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, s
     return [{"field": _field_of(err), "message": str(err.get("msg", "invalid value"))} for err in errors]
 
 
+def stored_response(body: dict[str, Any], created: bool) -> Response:
+    """An idempotent write's answer: 201 when this call stored it, 200 for a replay of the same."""
+    return Response(
+        status_code=201 if created else 200, content_type=content_types.APPLICATION_JSON, body=body
+    )
+
+
 def create_app() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
 
