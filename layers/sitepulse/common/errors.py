@@ -25,3 +25,13 @@ class InvalidInputError(DomainError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.reason = message
+
+
+class ServiceUnavailableError(DomainError):
+    """AWS kept refusing after the bounded retries (throttling, 5xx): the client should retry (503).
+
+    Raised only where nothing was half-written, so a retry of the same request is safe."""
+
+    def __init__(self, message: str, retry_after_seconds: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds

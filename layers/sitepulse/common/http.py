@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError
+from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError, ServiceUnavailableError
 from sitepulse.common.observability import logger, metrics, tracer
 
 # API Gateway accepts up to 10 MB; no route of ours needs more than a few KB.
@@ -73,6 +73,12 @@ def create_app() -> APIGatewayHttpResolver:
     @app.exception_handler(ConflictError)
     def _conflict(exc: ConflictError) -> Response:
         return error_response(409, exc.message)
+
+    @app.exception_handler(ServiceUnavailableError)
+    def _unavailable(exc: ServiceUnavailableError) -> Response:
+        response = error_response(503, exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return response
 
     @app.not_found
     def _no_route(_: Exception) -> Response:
