@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from sitepulse.common.aws import dynamodb
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.settings import load_settings
-from sitepulse.occupancy.models import SENSOR_PATTERN, Occupancy, SensorList
+from sitepulse.occupancy.models import SENSOR_PATTERN, Occupancy, OccupancySeries, SensorList
 from sitepulse.occupancy.repository import OccupancyRepository
 from sitepulse.occupancy.service import OccupancyService, OccupancySettings
 
@@ -33,6 +33,28 @@ def list_sensors(
 @app.get("/api/sensors/<sensor>/occupancy", summary="People inside now or at an instant", tags=["occupancy"])
 def occupancy(sensor: SensorPath, at_instant: AtInstant = None) -> Occupancy:
     return service.occupancy(sensor, at_instant)
+
+
+@app.get(
+    "/api/sensors/<sensor>/occupancy/series",
+    summary="People inside at the end of each step of [from, to) (at most 1000 points)",
+    tags=["occupancy"],
+)
+def occupancy_series(
+    sensor: SensorPath,
+    from_: Annotated[
+        str | None,
+        Query(alias="from", max_length=40, description="ISO 8601, floored to the minute; default to − 24 h"),
+    ] = None,
+    to: Annotated[
+        str | None, Query(max_length=40, description="ISO 8601, floored to the minute; default now")
+    ] = None,
+    step: Annotated[
+        str | None,
+        Query(max_length=32, description="5m … 1d, a whole number of minutes (15m, 1h, PT30M); default 1h"),
+    ] = None,
+) -> OccupancySeries:
+    return service.series(sensor, from_, to, step)
 
 
 @app.get(

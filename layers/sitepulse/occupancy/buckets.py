@@ -6,7 +6,9 @@ the event itself:
 * the sensor's summary item: one attribute per year (`y2018`) and per month
   (`m2018_11`), plus the totals;
 * one item per month holding one attribute per day (`d14`);
-* one item per day holding one attribute per hour (`h13`).
+* one item per day holding one attribute per hour (`h13`);
+* one item per hour holding one attribute per minute (`n34`), for series with
+  sub-hour steps (see `series.py`).
 
 The net at an instant t is then: years before t's year + months of that year
 before t's month (summary item) + days of the month before t's day (month
@@ -31,6 +33,8 @@ class BucketNames:
     day_key: str
     hour_attr: str
     hour_start: datetime
+    minute_attr: str
+    hour_key: str
 
 
 def buckets_of(moment: datetime) -> BucketNames:
@@ -43,6 +47,8 @@ def buckets_of(moment: datetime) -> BucketNames:
         day_key=f"D#{moment:%Y-%m-%d}",
         hour_attr=f"h{moment.hour:02d}",
         hour_start=moment.replace(minute=0, second=0, microsecond=0),
+        minute_attr=f"n{moment.minute:02d}",
+        hour_key=f"H#{moment:%Y-%m-%dT%H}",
     )
 
 
@@ -69,6 +75,19 @@ def net_before_hour(
     days = _sum_before(month_item, "d", names.day_attr)
     hours = _sum_before(day_item, "h", names.hour_attr)
     return years + months + days + hours
+
+
+def net_before_minute(
+    moment: datetime,
+    summary: Mapping[str, Any],
+    month_item: Mapping[str, Any],
+    day_item: Mapping[str, Any],
+    hour_item: Mapping[str, Any],
+) -> int:
+    """Net count of all events strictly before the start of `moment`'s UTC minute."""
+    names = buckets_of(moment)
+    minutes = _sum_before(hour_item, "n", names.minute_attr)
+    return net_before_hour(moment, summary, month_item, day_item) + minutes
 
 
 def floor_at_zero(net: int) -> int:

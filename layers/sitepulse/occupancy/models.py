@@ -84,3 +84,20 @@ class Occupancy(BaseModel):
         if data.get("at") is None:
             data.pop("at", None)
         return data
+
+
+class OccupancyPoint(BaseModel):
+    at: str = Field(
+        description="End of the step (UTC), excluded: events stamped exactly then count in the next step"
+    )
+    inside: int = Field(description="Σ(in − out) over events with ts < at, floored at 0")
+
+
+class OccupancySeries(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    sensor: str
+    from_: str = Field(alias="from", description="Start of the first step (UTC), floored to the minute")
+    to: str = Field(description="End of the last step (UTC), floored to the minute")
+    step: str = Field(description="The step as asked (default 1h)")
+    points: list[OccupancyPoint]

@@ -6,6 +6,7 @@
 | sensor summary  | S#<sensor>  | SUMMARY            | in, out, events, y<YYYY>, m<YYYY_MM>, gsi1*  |
 | month of days   | S#<sensor>  | M#<YYYY-MM>        | d<DD>                                        |
 | day of hours    | S#<sensor>  | D#<YYYY-MM-DD>     | h<HH>                                        |
+| hour of minutes | S#<sensor>  | H#<YYYY-MM-DDTHH>  | n<MM>                                        |
 
 `gsi1` (gsi1pk = "SENSOR", gsi1sk = sensor, keys only) lists sensors in order;
 only summary items carry its keys. Raw events are partitioned per sensor and UTC
@@ -30,6 +31,7 @@ SUMMARY = "SUMMARY"
 SENSOR_INDEX = "gsi1"
 _INDEX_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
 _MAX_CONFLICT_RETRIES = 8
+_BATCH_GET_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,7 @@ class OccupancyRepository:
             },
             self._add_to(pk, names.month_key, names.day_attr, net),
             self._add_to(pk, names.day_key, names.hour_attr, net),
+            self._add_to(pk, names.hour_key, names.minute_attr, net),
         ]
 
     def _add_to(self, pk: str, sk: str, attribute: str, net: int) -> dict[str, Any]:
@@ -203,6 +206,17 @@ class OccupancyRepository:
             day_item=found.get(names.day_key, {}),
             hour_events=self._events_between(_events_pk(sensor, moment), names.hour_start, moment),
         )
+
+    def aggregate_items(self, sensor: str, sort_keys: list[str]) -> dict[str, dict[str, Any]]:
+        """Month / day / hour aggregate items by sort key (missing ones are absent):
+        ⌈len(sort_keys) / 100⌉ BatchGetItem requests (DynamoDB's limit per request)."""
+        pk = _sensor_pk(sensor)
+        found: dict[str, dict[str, Any]] = {}
+        unique = sorted(set(sort_keys))
+        for start in range(0, len(unique), _BATCH_GET_LIMIT):
+            chunk = unique[start : start + _BATCH_GET_LIMIT]
+            found |= self._batch_get([{"pk": {"S": pk}, "sk": {"S": sk}} for sk in chunk])
+        return found
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}

@@ -1,14 +1,24 @@
 """Occupancy use cases: record a sensor report, answer "how many inside (at t)"."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from pydantic import BaseModel
 
 from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError
-from sitepulse.common.timestamps import format_instant, parse_instant
+from sitepulse.common.series import series_range
+from sitepulse.common.timestamps import format_instant, parse_instant, utc_now
 from sitepulse.occupancy.buckets import floor_at_zero, net_before_hour
-from sitepulse.occupancy.models import Occupancy, SensorEventIn, SensorEventOut, SensorList
+from sitepulse.occupancy.models import (
+    Occupancy,
+    OccupancyPoint,
+    OccupancySeries,
+    SensorEventIn,
+    SensorEventOut,
+    SensorList,
+)
 from sitepulse.occupancy.repository import EventKeyTaken, OccupancyRepository, StoredEvent
+from sitepulse.occupancy.series import OCCUPANCY_SERIES, aggregate_keys, inside_at
 
 
 class OccupancySettings(BaseModel):
@@ -16,8 +26,9 @@ class OccupancySettings(BaseModel):
 
 
 class OccupancyService:
-    def __init__(self, repository: OccupancyRepository) -> None:
+    def __init__(self, repository: OccupancyRepository, clock: Callable[[], datetime] = utc_now) -> None:
         self._repository = repository
+        self._clock = clock
 
     def record(self, report: SensorEventIn) -> tuple[SensorEventOut, bool]:
         """Returns the stored event and whether this call created it."""
@@ -43,6 +54,24 @@ class OccupancyService:
         net = net_before_hour(moment, inputs.summary, inputs.month_item, inputs.day_item)
         net += sum(in_count - out_count for in_count, out_count in inputs.hour_events)
         return Occupancy(sensor=sensor, inside=floor_at_zero(net), at=format_instant(moment))
+
+    def series(self, sensor: str, start: str | None, end: str | None, step: str | None) -> OccupancySeries:
+        """People inside at the end of each step: 1 GetItem + ⌈aggregate keys / 100⌉ BatchGetItem."""
+        span = series_range(OCCUPANCY_SERIES, start, end, step, self._clock)
+        summary = self._repository.summary(sensor)
+        if summary is None:
+            raise NotFoundError(f"unknown sensor {sensor!r}")
+        ends = [finish for _, finish in span.steps()]
+        items = self._repository.aggregate_items(sensor, [key for at in ends for key in aggregate_keys(at)])
+        return OccupancySeries(
+            sensor=sensor,
+            from_=format_instant(span.start),
+            to=format_instant(span.end),
+            step=step if step is not None else OCCUPANCY_SERIES.default_step,
+            points=[
+                OccupancyPoint(at=format_instant(at), inside=inside_at(at, summary, items)) for at in ends
+            ],
+        )
 
     def sensors(self, limit: int, next_token: str | None) -> SensorList:
         names, token = self._repository.list_sensors(limit, next_token)
