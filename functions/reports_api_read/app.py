@@ -1,4 +1,5 @@
-"""GET /api/reports/{report_id}, its CSV download, and the original API's /get_report (read-only)."""
+"""GET /api/reports (newest first), GET /api/reports/{report_id}, its CSV download, and the original
+API's /get_report (read-only)."""
 
 from typing import Annotated
 
@@ -8,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from sitepulse.common.aws import dynamodb, s3
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.settings import load_settings
-from sitepulse.reports.models import LegacyReportStatus, Report
+from sitepulse.reports.models import LegacyReportStatus, Report, ReportList
 from sitepulse.reports.repository import ReportRepository
 from sitepulse.reports.service import ReportQueries
 from sitepulse.reports.settings import ReportsReadSettings
@@ -20,6 +21,16 @@ app = create_app()
 ReportId = Annotated[
     str, Path(min_length=1, max_length=128, description="Id returned when the report was started")
 ]
+
+
+@app.get(
+    "/api/reports", summary="Reports, newest first, with status and progress (paginated)", tags=["reports"]
+)
+def list_reports(
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> ReportList:
+    return queries.newest(limit, next_token)
 
 
 @app.get(

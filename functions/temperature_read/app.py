@@ -7,7 +7,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from sitepulse.common.aws import dynamodb
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.settings import load_settings
-from sitepulse.temperature.models import ID_DESCRIPTION, ID_PATTERN, AverageTemperature, RoomList
+from sitepulse.temperature.models import (
+    ID_DESCRIPTION,
+    ID_PATTERN,
+    AverageTemperature,
+    BuildingList,
+    RoomList,
+    TemperatureSeries,
+)
 from sitepulse.temperature.repository import TemperatureRepository
 from sitepulse.temperature.service import TemperatureService, TemperatureSettings
 
@@ -40,6 +47,36 @@ def average_temperature(
     ] = None,
 ) -> AverageTemperature:
     return service.average(building, room, duration, end)
+
+
+@app.get(
+    "/api/v1/buildings/<building>/rooms/<room>/temperatures/series",
+    summary="Average and count per step of [from, to), from hourly buckets (at most 1000 points)",
+    tags=["temperature"],
+)
+def temperature_series(
+    building: IdPath,
+    room: IdPath,
+    from_: Annotated[
+        str | None,
+        Query(alias="from", max_length=40, description="ISO 8601, floored to the hour; default to − 7 days"),
+    ] = None,
+    to: Annotated[
+        str | None, Query(max_length=40, description="ISO 8601, floored to the hour; default now")
+    ] = None,
+    step: Annotated[
+        str | None, Query(max_length=32, description="A whole number of hours (1h, 6h, 1d, PT2H); default 1h")
+    ] = None,
+) -> TemperatureSeries:
+    return service.series(building, room, from_, to, step)
+
+
+@app.get("/api/v1/buildings", summary="Buildings with readings (sorted, paginated)", tags=["temperature"])
+def list_buildings(
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> BuildingList:
+    return service.buildings(limit, next_token)
 
 
 @app.get(

@@ -65,6 +65,11 @@ class Report(BaseModel):
     error: str | None = Field(description="Why the report failed; Failed only")
 
 
+class ReportList(BaseModel):
+    reports: list[Report] = Field(description="Newest first (by created_at)")
+    next_token: str | None = None
+
+
 class TriggerReportOut(BaseModel):
     report_id: str
 

@@ -10,6 +10,7 @@
 | shard_count, stores  | shards planned; rows in the finished CSV                             |
 | csv_key              | `reports/<id>.csv` in REPORTS_BUCKET                                 |
 | created_at, completed_at, error, execution_arn |                                          |
+| gsi1pk, gsi1sk       | `REPORT`, `<sortable created_at>#<id>`: `gsi1` lists reports newest first |
 
 Every transition is conditional on `status = Running`, so a late retry of a shard or of
 finalize can never resurrect or double-count a finished report.
@@ -22,10 +23,21 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from sitepulse.common import dynamo
+from sitepulse.common.errors import InvalidInputError
+from sitepulse.common.pagination import decode_token, encode_token
+from sitepulse.common.timestamps import parse_instant, sortable_instant
 
 RUNNING = "Running"
 COMPLETE = "Complete"
 FAILED = "Failed"
+REPORT_INDEX = "gsi1"
+_REPORT_KIND = "REPORT"
+_INDEX_TOKEN_KEYS = {"pk", "gsi1pk", "gsi1sk"}
+
+
+def _listing_position(record: dict[str, Any]) -> str:
+    # Fixed-width instant: "…:02Z" would sort after "…:02.5Z" as plain text.
+    return f"{sortable_instant(parse_instant(record['created_at']))}#{record['report_id']}"
 
 
 class ReportExistsError(Exception):
@@ -47,7 +59,14 @@ class ReportRepository:
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=dynamo.to_item({"pk": record["report_id"], **record}),
+                Item=dynamo.to_item(
+                    {
+                        "pk": record["report_id"],
+                        **record,
+                        "gsi1pk": _REPORT_KIND,
+                        "gsi1sk": _listing_position(record),
+                    }
+                ),
                 ConditionExpression="attribute_not_exists(pk)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
@@ -64,6 +83,30 @@ class ReportRepository:
             TableName=self._table, Key=self._key(report_id), ConsistentRead=consistent
         )
         return dynamo.from_item(response["Item"]) if "Item" in response else None
+
+    def newest(self, limit: int, next_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Reports newest first: one Query on `gsi1` per page."""
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": REPORT_INDEX,
+            "KeyConditionExpression": "gsi1pk = :kind",
+            "ExpressionAttributeValues": {":kind": {"S": _REPORT_KIND}},
+            "ScanIndexForward": False,
+            "Limit": limit + 1,  # one more: a full last page carries no token to an empty page
+        }
+        start = decode_token(next_token, _INDEX_TOKEN_KEYS)
+        if start:
+            if start["gsi1pk"] != {"S": _REPORT_KIND}:
+                raise InvalidInputError("next_token", "not a token issued for the report list")
+            query["ExclusiveStartKey"] = start
+        response = self._client.query(**query)
+        records = [dynamo.from_item(item) for item in response["Items"]]
+        last_key = response.get("LastEvaluatedKey")
+        if len(records) > limit:
+            records = records[:limit]
+            last = records[-1]
+            last_key = dynamo.to_item({"pk": last["pk"], "gsi1pk": last["gsi1pk"], "gsi1sk": last["gsi1sk"]})
+        return records, encode_token(last_key)
 
     def set_execution(self, report_id: str, execution_arn: str) -> None:
         self._client.update_item(

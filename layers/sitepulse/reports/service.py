@@ -11,7 +11,14 @@ from botocore.exceptions import ClientError
 
 from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError
 from sitepulse.common.timestamps import format_instant, utc_now
-from sitepulse.reports.models import LegacyReportStatus, Progress, Report, ReportAccepted, ReportRequest
+from sitepulse.reports.models import (
+    LegacyReportStatus,
+    Progress,
+    Report,
+    ReportAccepted,
+    ReportList,
+    ReportRequest,
+)
 from sitepulse.reports.pipeline import csv_key
 from sitepulse.reports.repository import COMPLETE, FAILED, RUNNING, ReportExistsError, ReportRepository
 
@@ -101,7 +108,16 @@ class ReportQueries:
         return record
 
     def report(self, report_id: str) -> Report:
-        record = self._record(report_id)
+        return self._report(self._record(report_id))
+
+    def newest(self, limit: int, next_token: str | None) -> ReportList:
+        """Newest first, each as `GET /api/reports/{id}` shows it (download URLs are signed locally:
+        no request)."""
+        records, token = self._reports.newest(limit, next_token)
+        return ReportList(reports=[self._report(record) for record in records], next_token=token)
+
+    def _report(self, record: dict[str, Any]) -> Report:
+        report_id = record["report_id"]
         status = record["status"]
         url, expires = self._download(record) if status == COMPLETE else (None, None)
         total = record.get("total")

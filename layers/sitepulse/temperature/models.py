@@ -105,3 +105,30 @@ class RoomList(BaseModel):
     building: str
     rooms: list[RoomSummary]
     next_token: str | None = None
+
+
+class TemperaturePoint(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from", description="Step start (UTC, included)")
+    to: str = Field(description="Step end (UTC, excluded)")
+    average_temperature: float | None = Field(
+        description="Exact mean of the step's readings, rounded half-even to 2 decimals; null when empty"
+    )
+    readings: int
+
+
+class TemperatureSeries(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    building: str
+    room: str
+    from_: str = Field(alias="from", description="Start of the first step (UTC), floored to the hour")
+    to: str = Field(description="End of the last step (UTC), floored to the hour")
+    step: str = Field(description="The step as asked (default 1h)")
+    points: list[TemperaturePoint]
+
+
+class BuildingList(BaseModel):
+    buildings: list[str]
+    next_token: str | None = None

@@ -5,11 +5,14 @@
 | reading      | ROOM#<building>#<room>  | T#<sortable recorded_at>  | t                                   |
 | hour bucket  | ROOM#<building>#<room>  | H#<YYYY-MM-DDTHH> (UTC)   | s (exact Σ t), n (count)            |
 | room summary | BLDG#<building>         | ROOM#<room>               | room, readings, latest_t, latest_at |
+| building     | BLDG#<building>         | BUILDING                  | gsi1pk = BUILDING, gsi1sk = building|
 
 Ids never contain `#`, so the keys are unambiguous. A write is one
 transaction over the three items; the reading's Put is conditional on its key
 being new, so the bucket and the summary only ever count new readings.
 The summary partition of a building lists its rooms in order (one Query per page).
+The building marker (SET in every write: idempotent, and an unchanged key writes nothing
+to the index) makes the sparse, keys-only `gsi1` list buildings in order.
 """
 
 import random
@@ -35,6 +38,10 @@ from sitepulse.temperature.windows import Aggregate, Plan, bucket_name, exact_su
 _MAX_CONFLICT_RETRIES = 10
 _PUT, _BUCKET, _SUMMARY = range(3)  # positions in the write transaction
 _TOKEN_KEYS = {"pk", "sk"}
+_INDEX_TOKEN_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
+BUILDING_INDEX = "gsi1"
+BUILDING_SK = "BUILDING"
+_BUILDING_KIND = "BUILDING"
 _ROOM_SK_PATTERN = "ROOM#" + ID_PATTERN.removeprefix("^")
 
 
@@ -150,7 +157,20 @@ class TemperatureRepository:
             "ExpressionAttributeValues": dynamo.to_values({":t": reading.temperature, ":one": 1}),
         }
         # Order matters: _PUT, _BUCKET, _SUMMARY index the cancellation reasons.
-        return [{"Put": put}, {"Update": bucket}, {"Update": summary}]
+        return [
+            {"Put": put},
+            {"Update": bucket},
+            {"Update": summary},
+            {"Update": self._building(reading.building)},
+        ]
+
+    def _building(self, building: str) -> dict[str, Any]:
+        return {
+            "TableName": self._table,
+            "Key": dynamo.to_item({"pk": building_pk(building), "sk": BUILDING_SK}),
+            "UpdateExpression": "SET gsi1pk = :kind, gsi1sk = :building",
+            "ExpressionAttributeValues": dynamo.to_values({":kind": _BUILDING_KIND, ":building": building}),
+        }
 
     def _replay(self, reading: StoredReading, stored_item: dict[str, Any] | None) -> RecordOutcome:
         if stored_item is None:  # nothing ever deletes readings
@@ -182,6 +202,9 @@ class TemperatureRepository:
             buckets[bucket_sk(moment)] += Aggregate(temperature, 1)
         items += [{"pk": pk, "sk": sk, "s": agg.total, "n": agg.count} for sk, agg in buckets.items()]
         if unique:
+            items.append(
+                {"pk": building_pk(building), "sk": BUILDING_SK, "gsi1pk": _BUILDING_KIND, "gsi1sk": building}
+            )
             latest = max(unique)
             items.append(
                 {
@@ -217,6 +240,41 @@ class TemperatureRepository:
             total += _sum_readings(self._query(pk, reading_sk(span.first), reading_sk(span.last)))
         return total
 
+    def hour_buckets(
+        self, building: str, room: str, first_hour: datetime, last_hour: datetime
+    ) -> dict[str, Aggregate]:
+        """The hour buckets from `first_hour` to `last_hour` (inclusive) by bucket name: one Query,
+        paged every 1 MB (a year of buckets is ≤ 8,784 items of ≤ 330 B: at most 3 pages)."""
+        buckets = self._query(room_pk(building, room), bucket_sk(first_hour), bucket_sk(last_hour))
+        return {
+            item["sk"]["S"].removeprefix("H#"): Aggregate(Decimal(item["s"]["N"]), int(item["n"]["N"]))
+            for item in buckets
+        }
+
+    def list_buildings(self, limit: int, next_token: str | None) -> tuple[list[str], str | None]:
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": BUILDING_INDEX,
+            "KeyConditionExpression": "gsi1pk = :kind",
+            "ExpressionAttributeValues": dynamo.to_values({":kind": _BUILDING_KIND}),
+            "Limit": limit + 1,  # one more: a full last page carries no token to an empty page
+        }
+        start = decode_token(next_token, _INDEX_TOKEN_KEYS)
+        if start:
+            if start["gsi1pk"] != {"S": _BUILDING_KIND} or start["sk"] != {"S": BUILDING_SK}:
+                raise InvalidInputError("next_token", "not a token issued for the building list")
+            query["ExclusiveStartKey"] = start
+        response = self._client.query(**query)
+        names = [item["gsi1sk"]["S"] for item in response["Items"]]
+        last_key = response.get("LastEvaluatedKey")
+        if len(names) > limit:
+            names = names[:limit]
+            last = names[-1]
+            last_key = dynamo.to_item(
+                {"pk": building_pk(last), "sk": BUILDING_SK, "gsi1pk": _BUILDING_KIND, "gsi1sk": last}
+            )
+        return names, encode_token(last_key)
+
     def _query(self, pk: str, first_sk: str, last_sk: str) -> Iterable[dict[str, Any]]:
         # Strongly consistent: a client that just posted a reading expects the average to include it.
         query: dict[str, Any] = {
@@ -247,8 +305,9 @@ class TemperatureRepository:
         pk = building_pk(building)
         query: dict[str, Any] = {
             "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": dynamo.to_values({":pk": pk}),
+            # The building marker shares the partition: rooms only.
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :rooms)",
+            "ExpressionAttributeValues": dynamo.to_values({":pk": pk, ":rooms": "ROOM#"}),
             # One more than asked: a full last page then carries no token to an empty page.
             "Limit": limit + 1,
         }

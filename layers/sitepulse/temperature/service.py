@@ -7,21 +7,30 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 
 from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError
+from sitepulse.common.series import SeriesRules, series_range
 from sitepulse.common.timestamps import format_instant, utc_now
 from sitepulse.temperature.durations import DEFAULT_DURATION, parse_duration
 from sitepulse.temperature.models import (
     AverageTemperature,
+    BuildingList,
     Reading,
     ReadingIn,
     RoomList,
     RoomSummary,
+    TemperaturePoint,
+    TemperatureSeries,
     exact_temperature,
     parse_bounded_instant,
 )
 from sitepulse.temperature.repository import ReadingKeyTaken, StoredReading, TemperatureRepository
-from sitepulse.temperature.windows import Window, mean, plan
+from sitepulse.temperature.windows import HOUR, Aggregate, Window, bucket_name, mean, plan
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# Steps are whole hour buckets; a range of at most 366 days keeps the one bucket Query ≤ 3 pages.
+TEMPERATURE_SERIES = SeriesRules(
+    grain=HOUR, min_step=HOUR, max_step=timedelta(days=366), default_span=timedelta(days=7), default_step="1h"
+)
+MAX_SERIES_RANGE = timedelta(days=366)
 # `end=2024-12-10T16:45:00+01:00` typed into a URL arrives as "... 01:00": '+' means space in a query.
 _OFFSET_AFTER_SPACE = re.compile(r"(.+T.+\d) (\d{2}(?::?\d{2})?)")
 
@@ -78,6 +87,45 @@ class TemperatureService:
             average_temperature=None if average is None else float(average),
             readings=aggregate.count,
         )
+
+    def series(
+        self, building: str, room: str, start: str | None, end: str | None, step: str | None
+    ) -> TemperatureSeries:
+        """Average and count per step from the hour buckets alone: one Query (+ one GetItem when empty)."""
+        span = series_range(TEMPERATURE_SERIES, start, end, step, self._clock)
+        if span.end - span.start > MAX_SERIES_RANGE:
+            raise InvalidInputError("from", f"the range may span at most {MAX_SERIES_RANGE.days} days")
+        buckets = self._repository.hour_buckets(building, room, span.start, span.end - HOUR)
+        if not buckets and not self._repository.room_exists(building, room):
+            raise NotFoundError(f"unknown room {room!r} in building {building!r}")
+        points = []
+        for first, finish in span.steps():
+            total = Aggregate()
+            hour = first
+            while hour < finish:
+                total += buckets.get(bucket_name(hour), Aggregate())
+                hour += HOUR
+            average = mean(total)
+            points.append(
+                TemperaturePoint(
+                    from_=format_instant(first),
+                    to=format_instant(finish),
+                    average_temperature=None if average is None else float(average),
+                    readings=total.count,
+                )
+            )
+        return TemperatureSeries(
+            building=building,
+            room=room,
+            from_=format_instant(span.start),
+            to=format_instant(span.end),
+            step=step if step is not None else TEMPERATURE_SERIES.default_step,
+            points=points,
+        )
+
+    def buildings(self, limit: int, next_token: str | None) -> BuildingList:
+        names, token = self._repository.list_buildings(limit, next_token)
+        return BuildingList(buildings=names, next_token=token)
 
     def rooms(self, building: str, limit: int, next_token: str | None) -> RoomList:
         rooms, token = self._repository.list_rooms(building, limit, next_token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
@@ -212,3 +213,56 @@ def test_trigger_report_returns_only_the_id(write: Callable[..., Any], machine: 
         for e in boto3.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]
     ]
     assert created["report_id"] in names
+
+
+# ---------------------------------------------------------------- GET /api/reports
+def listing(read: Callable[..., Any], **query: str) -> tuple[int, Any]:
+    response = read("/api/reports", "/api/reports", query=query or None)
+    return response["statusCode"], body(response)
+
+
+def test_newest_first_with_status_and_progress_over_pages(
+    write: Callable[..., Any], read: Callable[..., Any], env: dict[str, str]
+) -> None:
+    assert listing(read) == (200, {"reports": [], "next_token": None})
+    repository = ReportRepository(dynamodb(), env["REPORTS_TABLE"])
+    # Records straight in the table, created_at in a random order, some within the same second:
+    # the listing orders by instant, not by text ("…:02Z" vs "…:02.5Z") nor by arrival.
+    stamps = [
+        f"2026-01-0{day}T10:00:0{second}{fraction}Z"
+        for day in (1, 2)
+        for second in (1, 2)
+        for fraction in ("", ".5")
+    ]
+    for index, stamp in random.Random(3).sample(list(enumerate(stamps)), len(stamps)):
+        repository.create({"report_id": f"r{index}", "status": "Running", "created_at": stamp})
+    repository.planned("r7", "2026-01-01T00:00:00Z", 0, 10, 2)
+    repository.shard_done("r7", 0, 4)
+    repository.fail("r6", "boom")
+    fresh = body(write("POST", "/api/reports"))["report_id"]  # created now: the newest
+
+    seen: list[dict[str, Any]] = []
+    token = None
+    while True:
+        status, page = listing(read, limit="3", **({"next_token": token} if token else {}))
+        assert status == 200 and len(page["reports"]) <= 3
+        seen += page["reports"]
+        token = page["next_token"]
+        if token is None:
+            break
+    assert [r["report_id"] for r in seen] == [fresh] + [f"r{i}" for i in reversed(range(len(stamps)))]
+    by_id = {r["report_id"]: r for r in seen}
+    assert by_id["r7"]["progress"] == {"done": 4, "total": 10} and by_id["r7"]["status"] == "Running"
+    assert by_id["r6"]["status"] == "Failed" and by_id["r6"]["error"] == "boom"
+    assert len(seen) == 9 and listing(read, limit="9")[1]["next_token"] is None
+
+
+def test_foreign_and_tampered_tokens_are_422(write: Callable[..., Any], read: Callable[..., Any]) -> None:
+    write("POST", "/api/reports")
+    write("POST", "/api/reports")
+    token = listing(read, limit="1")[1]["next_token"]
+    assert token
+    for bad in (token[:-3], "eyJwayI6eyJTIjoieCJ9fQ", "!!", token + "x"):
+        status, answer = listing(read, next_token=bad)
+        assert status == 422, (bad, answer)
+    assert listing(read, limit="0")[0] == 422 and listing(read, limit="1001")[0] == 422
