@@ -1,4 +1,5 @@
-"""GET /api/events (filtered, paginated) and GET /api/dashboard (bookings per day/month/year)."""
+"""GET /api/events (filtered, paginated), GET /api/dashboard (bookings per day/month/year) and
+GET /api/hotels (hotels with events)."""
 
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from sitepulse.bookings.models import (
     ROOM_ID_PATTERN,
     BookingEventList,
     Dashboard,
+    HotelList,
     Period,
 )
 from sitepulse.bookings.service import booking_service_from_env
@@ -59,6 +61,14 @@ def dashboard(
     period: Annotated[Period, Query(description="day, month (default) or year")] = "month",
 ) -> Dashboard:
     return service.dashboard(hotel_id, year, period)
+
+
+@app.get("/api/hotels", summary="Hotels that have events (ascending ids, paginated)", tags=["bookings"])
+def list_hotels(
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> HotelList:
+    return service.hotels(limit, next_token)
 
 
 handler = lambda_entry(app)

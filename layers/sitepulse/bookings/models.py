@@ -194,3 +194,8 @@ class Dashboard(BaseModel):
     year: int
     period: Period
     values: list[PeriodBookings]
+
+
+class HotelList(BaseModel):
+    hotels: list[int] = Field(description="Hotel ids with at least one event, ascending")
+    next_token: str | None = None

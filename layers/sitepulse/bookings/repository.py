@@ -7,12 +7,16 @@
 |                   |                             |              | gsi1sk = <ts>#<id, 16 digits>         |
 | reservation-night | N#<hotel>#<night>#<room_id> | STATE        | ts, event_id, rpg_status, version     |
 | day counter       | C#<hotel>#<year of night>   | <YYYY-MM-DD> | bookings                              |
+| hotel marker      | HOTEL#<hotel>               | HOTEL        | gsi1pk = HOTELS, gsi1sk = <10 digits> |
 
 * The event item is keyed by id alone: the id is the idempotency key, whatever the hotel.
 * `gsi1` (all attributes) lists a hotel's events in (timestamp, id) order; `ts` is the
   fixed-width sortable UTC form, so a timestamp range is a key condition.
 * A reservation-night item holds the latest event (by timestamp, then id) of that
   (hotel, room, night) and a version for optimistic locking.
+* The hotel marker is SET by every transaction that writes a reservation-night (the only
+  way a hotel's first event is stored), so `gsi1` partition `HOTELS` lists the hotels
+  with events in id order; re-setting the same key writes nothing to the index.
 * A day counter holds the number of booked reservation-nights of one hotel and night;
   a hotel-year's counters share a partition, so a year of days is one Query.
 
@@ -43,6 +47,9 @@ _STATE_SK = "STATE"
 _INDEX_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
 _ID_WIDTH = 16  # digits of 2^53 − 1, the largest id
 _MAX_ATTEMPTS = 25
+_HOTELS = "HOTELS"
+_HOTEL_SK = "HOTEL"
+_HOTEL_WIDTH = 10  # digits of 2^31 − 1, the largest hotel id
 _MAX_QUERY_ROUNDS = 5  # per page: bounds the cost of a page when filters discard most events
 
 
@@ -150,7 +157,7 @@ class BookingRepository:
             change = transition(state, event)
             if not change.replaces_latest:
                 return self._put_older_event(event)
-            items = [self._put_event(event), self._put_state(event, state)]
+            items = [self._put_event(event), self._put_state(event, state), self._mark_hotel(event.hotel_id)]
             if change.booked_delta:
                 items.append(self._add_to_counter(event, change.booked_delta))
             try:
@@ -220,6 +227,19 @@ class BookingRepository:
             put["ExpressionAttributeValues"] = {":seen": {"N": str(version)}}
         return {"Put": put}
 
+    def _mark_hotel(self, hotel_id: int) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": {"pk": {"S": f"HOTEL#{hotel_id}"}, "sk": {"S": _HOTEL_SK}},
+                "UpdateExpression": "SET gsi1pk = :hotels, gsi1sk = :hotel",
+                "ExpressionAttributeValues": {
+                    ":hotels": {"S": _HOTELS},
+                    ":hotel": {"S": f"{hotel_id:0{_HOTEL_WIDTH}d}"},
+                },
+            }
+        }
+
     def _add_to_counter(self, event: BookingEvent, delta: int) -> dict[str, Any]:
         night = event.night_of_stay
         return {
@@ -269,6 +289,34 @@ class BookingRepository:
             if "LastEvaluatedKey" not in response:
                 return per_day
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def list_hotels(self, limit: int, next_token: str | None) -> tuple[list[int], str | None]:
+        """Hotels with events in id order: one Query on `gsi1` per page."""
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": EVENT_INDEX,
+            "KeyConditionExpression": "gsi1pk = :hotels",
+            "ExpressionAttributeValues": {":hotels": {"S": _HOTELS}},
+            "Limit": limit + 1,  # one more: a full last page carries no token to an empty page
+        }
+        start = decode_token(next_token, _INDEX_KEYS)
+        if start is not None:
+            if start["gsi1pk"] != {"S": _HOTELS} or start["sk"] != {"S": _HOTEL_SK}:
+                raise InvalidInputError("next_token", "not a token issued for the hotel list")
+            query["ExclusiveStartKey"] = start
+        response = self._client.query(**query)
+        hotels = [int(item["gsi1sk"]["S"]) for item in response["Items"]]
+        last_key = response.get("LastEvaluatedKey")
+        if len(hotels) > limit:
+            hotels = hotels[:limit]
+            last = hotels[-1]
+            last_key = {
+                "pk": {"S": f"HOTEL#{last}"},
+                "sk": {"S": _HOTEL_SK},
+                "gsi1pk": {"S": _HOTELS},
+                "gsi1sk": {"S": f"{last:0{_HOTEL_WIDTH}d}"},
+            }
+        return hotels, encode_token(last_key)
 
     def list_events(
         self, criteria: EventQuery, limit: int, next_token: str | None

@@ -11,6 +11,7 @@ from sitepulse.bookings.models import (
     BookingEventList,
     BookingEventOut,
     Dashboard,
+    HotelList,
     Period,
     PeriodBookings,
     parse_instant_since_1970,
@@ -85,6 +86,10 @@ class BookingService:
         _check_range("night_of_stay__gte", criteria.night_from, "night_of_stay__lte", criteria.night_to)
         events, token = self._repository.list_events(criteria, limit, next_token)
         return BookingEventList(events=[_out(event) for event in events], next_token=token)
+
+    def hotels(self, limit: int, next_token: str | None) -> HotelList:
+        hotels, token = self._repository.list_hotels(limit, next_token)
+        return HotelList(hotels=hotels, next_token=token)
 
     def dashboard(self, hotel_id: int, year: int, period: Period) -> Dashboard:
         per_day = self._repository.bookings_per_day(hotel_id, year)

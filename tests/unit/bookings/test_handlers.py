@@ -272,3 +272,31 @@ def test_dashboard_lists_every_period_and_matches_the_oracle(api: Api) -> None:
     _, default = api.get("/api/dashboard", hotel_id=3, year=2024)
     assert default["period"] == "month"
     assert sum(v["bookings"] for v in default["values"]) > 0
+
+
+def test_hotels_with_events_listed_in_id_order_over_pages(api: Api) -> None:
+    assert api.get("/api/hotels") == (200, {"hotels": [], "next_token": None})
+    hotels = [12, 3, 2_147_483_647, 100, 7]
+    for index, hotel in enumerate(hotels * 2):  # two events per hotel: one entry each
+        body = {
+            "id": index + 1,
+            "hotel_id": hotel,
+            "timestamp": f"2024-03-01T10:00:{index:02d}Z",
+            "rpg_status": 1 + index // len(hotels),
+            "room_id": "r1",
+            "night_of_stay": "2024-05-01",
+        }
+        assert api.post(body)[0] == 201
+    seen, token = [], None
+    while True:
+        status, page = api.get("/api/hotels", limit=2, next_token=token)
+        assert status == 200 and len(page["hotels"]) <= 2
+        seen += page["hotels"]
+        token = page["next_token"]
+        if token is None:
+            break
+    assert seen == sorted(hotels)
+    events_token = api.get("/api/events", hotel_id=3, limit=1)[1]["next_token"]
+    assert events_token and api.get("/api/hotels", next_token=events_token)[0] == 422
+    assert api.get("/api/hotels", next_token="bad")[0] == 422
+    assert api.get("/api/hotels", limit=0)[0] == 422
