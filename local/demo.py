@@ -10,7 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from local.demo_bookings import bookings_demo
+from local.demo_occupancy import occupancy_demo
 from local.demo_store_uptime import store_uptime_demo
+from local.demo_temperature import temperature_demo
 from local.template import Stack
 
 Log = Callable[[str], None]
@@ -28,35 +30,6 @@ def post(api_url: str, path: str, payload: dict[str, Any]) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
-
-
-def occupancy_demo(api_url: str, stack: Stack, log: Log) -> None:
-    events = [
-        {"sensor": "room-a", "ts": "2024-05-06T08:55:00Z", "in": 4, "out": 0},
-        {"sensor": "room-a", "ts": "2024-05-06T09:30:00Z", "in": 3, "out": 1},
-        {"sensor": "room-a", "ts": "2024-05-06T11:02:00Z", "in": 0, "out": 5},
-        {"sensor": "room-b", "ts": "2024-05-06T10:00:00Z", "in_count": 2, "out_count": 0},
-    ]
-    statuses = [post(api_url, "/api/webhook", event) for event in events]
-    log(f"demo: occupancy events posted {statuses}")
-
-
-def temperature_demo(api_url: str, stack: Stack, log: Log) -> None:
-    """Building `viboo`: the seed example, and two rooms reporting every 5 minutes over the last
-    2 hours, so the default 15-minute average has readings right after start-up."""
-    from datetime import UTC, datetime, timedelta
-
-    base = "/api/v1/buildings/viboo/rooms"
-    seed = {"temperature": 10.5, "recorded_at": "2024-12-10T16:45:00"}
-    statuses = [post(api_url, f"{base}/meeting-room-1/temperatures", seed)]
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
-    for step in range(24, -1, -1):
-        at = (now - timedelta(minutes=5 * step)).isoformat()
-        for room, level in (("meeting-room-1", 21.0), ("open-space", 23.5)):
-            reading = {"temperature": round(level + (step % 5) * 0.15, 2), "recorded_at": at}
-            statuses.append(post(api_url, f"{base}/{room}/temperatures", reading))
-    counts = {status: statuses.count(status) for status in sorted(set(statuses))}
-    log(f"demo: temperature readings posted {counts}")
 
 
 # Each domain adds its loader here; they run in order at start-up.

@@ -3,12 +3,14 @@ reservation system would, out of order and with one retry, so the dashboard has 
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from local.demo_post import post_all
 from local.template import Stack
 
 
@@ -39,3 +41,44 @@ def bookings_demo(api_url: str, stack: Stack, log: Callable[[str], None]) -> Non
     events.append(events[5])  # a retry after a timeout: 200, counted once
     statuses = Counter(post(api_url, "/api/events", event) for event in events)
     log(f"demo: booking events posted {dict(sorted(statuses.items()))} (hotel_id=1, 2024)")
+    year = datetime.now(UTC).year
+    this_year = post_all(api_url, [("/api/events", event) for event in hotel_year(year, rng)])
+    log(f"demo: booking events posted {this_year} (hotel_id=1, {year}: a season's shape for the console)")
+
+
+def hotel_year(year: int, rng: random.Random, events: int = 300, rooms: int = 24) -> list[dict[str, Any]]:
+    """Bookings for the nights of `year`, busier in summer and at weekends, 15 % later cancelled."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    first = date(year, 1, 1)
+    nights = [first + timedelta(days=d) for d in range((date(year + 1, 1, 1) - first).days)]
+    weights = [
+        1
+        + 1.5 * math.exp(-(((night.timetuple().tm_yday - 200) / 45) ** 2))
+        + (0.6 if night.weekday() >= 4 else 0)
+        for night in nights
+    ]
+    out: list[dict[str, Any]] = []
+    for night in rng.choices(nights, weights, k=events):
+        midnight = datetime.combine(night, datetime.min.time(), UTC)
+        # Booked up to 90 days ahead, never in the future (the API refuses that).
+        booked_at = min(midnight - timedelta(minutes=rng.randrange(60, 130_000)), now - timedelta(hours=2))
+        booking = {
+            "id": 10_000 + len(out),
+            "hotel_id": 1,
+            "timestamp": booked_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "rpg_status": 1,
+            "room_id": f"demo-room-{rng.randrange(rooms):02d}",
+            "night_of_stay": night.isoformat(),
+        }
+        out.append(booking)
+        if rng.random() < 0.15:
+            cancelled_at = min(booked_at + timedelta(minutes=rng.randrange(1, 20_000)), now)
+            out.append(
+                booking
+                | {
+                    "id": 10_000 + len(out),
+                    "rpg_status": 2,
+                    "timestamp": cancelled_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                }
+            )
+    return out

@@ -1,0 +1,102 @@
+"""GET / and GET /console/{proxy+}: the site manager's console, a single-page app.
+
+The index is served with `no-cache`; its scripts and styles are referenced by
+content-hashed names (`/console/assets/app.3f2a9c1d0b7e.js`) served with a
+one-year immutable max-age, so a deploy changes the names and no browser ever
+runs stale code. Any other `/console/...` path is a page of the app (a deep
+link): the index again. Public route: the page holds no data, the API key is
+typed in by the user and sent by the app itself.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sitepulse.common.observability import logger
+
+STATIC = Path(__file__).resolve().parent / "static"
+ASSET_PREFIX = "/console/assets/"
+IMMUTABLE = "public, max-age=31536000, immutable"
+# The app only talks to its own origin, and fetches report CSVs from their presigned S3 URLs.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self' https: http://127.0.0.1:* http://localhost:*; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: str
+    content_type: str
+
+
+class Assets:
+    def __init__(self, index_template: str, files: dict[str, str]) -> None:
+        self._by_url: dict[str, Asset] = {}
+        index = index_template
+        for name, body in sorted(files.items()):
+            stem, dot, ext = name.rpartition(".")
+            digest = hashlib.sha256(body.encode()).hexdigest()[:12]
+            url = f"{ASSET_PREFIX}{stem}.{digest}{dot}{ext}"
+            self._by_url[url] = Asset(body, _TYPES[f".{ext}"])
+            index = index.replace("{{" + name + "}}", url)
+        if "{{" in index:
+            raise ValueError("index.html names an asset that does not exist")
+        self.index = index
+
+    @classmethod
+    def load(cls, static: Path = STATIC) -> "Assets":
+        files = {
+            path.name: path.read_text(encoding="utf-8") for path in static.iterdir() if path.suffix in _TYPES
+        }
+        return cls((static / "index.html").read_text(encoding="utf-8"), files)
+
+    @property
+    def urls(self) -> list[str]:
+        return sorted(self._by_url)
+
+    def respond(self, method: str, path: str) -> dict[str, Any]:
+        if method not in ("GET", "HEAD"):
+            return _json(405, "Method not allowed", {"Allow": "GET, HEAD"})
+        if path.startswith(ASSET_PREFIX):
+            asset = self._by_url.get(path)
+            if asset is None:  # an old hash after a deploy, or a typo: never the index in its place
+                return _json(404, "Not found", {"Cache-Control": "no-store"})
+            return _response(200, asset.body, asset.content_type, IMMUTABLE)
+        if path == "/" or path == "/console" or path.startswith("/console/"):
+            return _response(200, self.index, "text/html; charset=utf-8", "no-cache")
+        return _json(404, "Not found", {})
+
+
+def _response(status: int, body: str, content_type: str, cache: str) -> dict[str, Any]:
+    headers = {"Content-Type": content_type, "Cache-Control": cache, **SECURITY_HEADERS}
+    return {"statusCode": status, "headers": headers, "body": body, "isBase64Encoded": False}
+
+
+def _json(status: int, message: str, headers: dict[str, str]) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **headers},
+        "body": json.dumps({"message": message}),
+        "isBase64Encoded": False,
+    }
+
+
+assets = Assets.load()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    method = event.get("requestContext", {}).get("http", {}).get("method", "GET")
+    return assets.respond(method, event.get("rawPath", "/"))
