@@ -36,13 +36,18 @@ def build_document(template: Path = ROOT / "template.yaml") -> dict[str, Any]:
         version=VERSION,
         description="Sitepulse: occupancy, temperatures, store uptime reports and hotel bookings.",
     )
+    extra_paths: dict[str, Any] = {}
     for function in stack.functions.values():
         if not function.routes or any(route.path.startswith("/api/openapi") for route in function.routes):
             continue  # the docs function serves this document and adds no routes of its own
-        pool = FunctionPool(function, [stack.root / "layers"])
-        app = pool.load_module().app
-        merge.add_schema(app.get_openapi_schema(title=TITLE, version=VERSION))
-    return json.loads(merge.get_openapi_json_schema())
+        module = FunctionPool(function, [stack.root / "layers"]).load_module()
+        if hasattr(module, "openapi_paths"):  # not a Powertools resolver (the console's static files)
+            extra_paths.update(module.openapi_paths())
+            continue
+        merge.add_schema(module.app.get_openapi_schema(title=TITLE, version=VERSION))
+    document = json.loads(merge.get_openapi_json_schema())
+    document["paths"].update(extra_paths)
+    return document
 
 
 def render(document: dict[str, Any]) -> str:

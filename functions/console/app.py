@@ -100,3 +100,35 @@ assets = Assets.load()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     method = event.get("requestContext", {}).get("http", {}).get("method", "GET")
     return assets.respond(method, event.get("rawPath", "/"))
+
+
+def openapi_paths() -> dict[str, Any]:
+    """The console's routes for the OpenAPI document (`make openapi`): public, HTML."""
+    html = {"description": "The console (HTML); assets: JavaScript or CSS", "content": {"text/html": {}}}
+    missing = {
+        "description": "An asset name this deploy does not serve",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"message": {"type": "string"}},
+                    "required": ["message"],
+                }
+            }
+        },
+    }
+    page = {"summary": "The console single-page app", "tags": ["console"], "security": []}
+    return {
+        "/": {"get": {**page, "operationId": "console_index", "responses": {"200": html}}},
+        "/console/{proxy+}": {
+            "get": {
+                **page,
+                "summary": "A console page (deep link) or a content-hashed asset (immutable)",
+                "operationId": "console_page",
+                "parameters": [
+                    {"name": "proxy+", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {"200": html, "404": missing},
+            }
+        },
+    }
