@@ -43,6 +43,7 @@ def test_every_page_shows_the_demo_data(demo_stack: RunningStack, browser: WebDr
     for link in PAGES:
         open_page(browser, link)
         assert browser.find_element(By.CSS_SELECTOR, "nav a[aria-current='page']").text == link
+        assert browser.find_elements(By.CSS_SELECTOR, "main .message.error, main .message.forbidden") == []
     # Occupancy: the 24/7 lobby always has people inside; its chart has a table view.
     open_page(browser, "Occupancy")
     rows = browser.find_elements(By.CSS_SELECTOR, "#page-occupancy table tbody tr")

@@ -215,13 +215,13 @@ function lineChart({ points, title, unit, zeroBased = false, stepped = false, ti
     }
     return nodes;
   });
-  const ticks = [];
+  const labels = [];
   const every = Math.max(1, Math.ceil(points.length / 8));
   points.forEach((p, i) => {
     if (i % every !== 0 && i !== points.length - 1) return;
     const label = svg("text", { x: x(p.t), y: CHART.height - CHART.bottom + 16, "text-anchor": "middle" });
     label.textContent = timeLabel(p.t);
-    ticks.push(label);
+    labels.push(label);
   });
   const format = (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
   const titleNode = svg("title");
@@ -230,7 +230,7 @@ function lineChart({ points, title, unit, zeroBased = false, stepped = false, ti
     titleNode,
     gridAndTicks(scale.values, y, format),
     svg("line", { class: "axis", x1: CHART.left, x2: CHART.width - CHART.right, y1: CHART.height - CHART.bottom, y2: CHART.height - CHART.bottom }),
-    paths, ticks);
+    paths, labels);
 }
 
 // bars: [{key, label, value, long}]; onSelect(key) makes bars keyboard-operable buttons.

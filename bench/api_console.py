@@ -1,0 +1,163 @@
+"""The console's reads (SPEC §9): DynamoDB requests per call against a short and a long history.
+
+Occupancy series read only aggregate items (month / day / hour-of-minutes), by BatchGetItem:
+bounded by the number of points, never by the history or the event rate. Temperature series
+read the hour buckets of the range in one Query. The listings read one index page per call.
+Histories are seeded straight into moto with the items the write paths produce.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from bench.cost import CostMeter
+from bench.harness import CONTEXT, api_event, bench_environment
+from local import moto_dynamodb
+from local.functions import FunctionPool
+from local.provision import create_table
+from local.stack import ROOT
+from local.template import load_stack
+
+NOW = datetime(2024, 12, 31, 12, 0, tzinfo=UTC)
+HISTORIES = {"1 day": 1, "1 year": 365}
+# Stated bounds (README "Console reads"): requests per call whatever the history.
+OCCUPANCY_BOUND = "1 + ceil(keys/100), keys <= 3 per point: <= 31"
+TEMPERATURE_BOUND = "1 Query page per ~3,000 buckets (+1 GetItem if empty): <= 4"
+LISTING_BOUND = "1 Query"
+
+
+def _seed_occupancy(client: Any, table: str, sensor: str, days: int) -> None:
+    """Aggregates of one event per 10 minutes (+2 in, +1 out) over `days` before NOW."""
+    from sitepulse.occupancy.buckets import buckets_of
+
+    summary: dict[str, int] = defaultdict(int)
+    items: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    at = NOW - timedelta(days=days)
+    while at < NOW:
+        names = buckets_of(at)
+        summary["in"] += 2
+        summary["out"] += 1
+        summary["events"] += 1
+        summary[names.year_attr] += 1
+        summary[names.month_attr] += 1
+        items[names.month_key][names.day_attr] += 1
+        items[names.day_key][names.hour_attr] += 1
+        items[names.hour_key][names.minute_attr] += 1
+        at += timedelta(minutes=10)
+    rows = [("SUMMARY", {**summary, "gsi1pk": "SENSOR", "gsi1sk": sensor}), *items.items()]
+    requests = []
+    for sk, values in rows:
+        item = {"pk": {"S": f"S#{sensor}"}, "sk": {"S": sk}}
+        item |= {k: {"S": v} if isinstance(v, str) else {"N": str(v)} for k, v in values.items()}
+        requests.append({"PutRequest": {"Item": item}})
+    for start in range(0, len(requests), 25):
+        pending: dict[str, Any] = {table: requests[start : start + 25]}
+        while pending:
+            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+
+def _get(
+    module: Any, path: str, route: str, query: dict[str, str], params: dict[str, str] | None = None
+) -> Any:
+    response = module.handler(
+        api_event("GET", path, query=query, route=f"GET {route}", params=params), CONTEXT
+    )
+    assert response["statusCode"] == 200, response
+    return response
+
+
+def run() -> None:
+    stack = load_stack(ROOT / "template.yaml")
+    bench_environment(stack)
+    with mock_aws():
+        moto_dynamodb.install()
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        for name in ("OccupancyTable", "TemperatureTable", "ReportsTable", "BookingsTable"):
+            create_table(client, stack.tables[name])
+        layers = [stack.root / "layers"]
+        names = ("OccupancyReadFunction", "TemperatureReadFunction", "ReportsApiReadFunction")
+        names += ("BookingsReadFunction", "BookingsWriteFunction")
+        load = {name: FunctionPool(stack.functions[name], layers).load_module() for name in names}
+        from sitepulse.common.aws import dynamodb
+        from sitepulse.temperature.repository import TemperatureRepository
+
+        meter = CostMeter(dynamodb())  # the handlers' shared, cached client
+        print(f"{'history':<8} {'call':<44} {'points':>6} {'requests':>8} {'ms':>7}  bound")
+
+        def measure(history: str, name: str, call: Any, points: int, bound: str) -> None:
+            meter.reset()
+            began = time.perf_counter()
+            call()
+            elapsed = (time.perf_counter() - began) * 1000
+            print(f"{history:<8} {name:<44} {points:>6} {meter.total_requests:>8} {elapsed:>7.1f}  {bound}")
+
+        occupancy = load["OccupancyReadFunction"]
+        temperature = load["TemperatureReadFunction"]
+        repository = TemperatureRepository(client, stack.tables["TemperatureTable"].name)
+        for history, days in HISTORIES.items():
+            sensor, room = f"bench-{days}d", f"room-{days}d"
+            _seed_occupancy(client, stack.tables["OccupancyTable"].name, sensor, days)
+            hours = days * 24
+            repository.bulk_load(
+                "bench",
+                room,
+                ((NOW - timedelta(hours=h, minutes=20), Decimal(20 + h % 7)) for h in range(hours)),
+            )
+            path = f"/api/sensors/{sensor}/occupancy/series"
+            route, params = "/api/sensors/{sensor}/occupancy/series", {"sensor": sensor}
+            cases = [
+                ("occupancy series 24 h, 1h, on the hour", "2024-12-30T12:00:00Z", "1h", 24),
+                ("occupancy series 24 h, 5m, off the hour", "2024-12-30T12:07:00Z", "5m", 288),
+                ("occupancy series 1000 d, 1d, off midnight", "2022-04-06T12:07:00Z", "1d", 1000),
+            ]
+            for name, start, step, points in cases:
+                query = {"from": start, "to": "2024-12-31T12:00:00Z", "step": step}
+                measure(
+                    history,
+                    name,
+                    lambda q=query, p=path, r=route, a=params: _get(occupancy, p, r, q, a),
+                    points,
+                    OCCUPANCY_BOUND,
+                )
+            path = f"/api/v1/buildings/bench/rooms/{room}/temperatures/series"
+            route = "/api/v1/buildings/{building}/rooms/{room}/temperatures/series"
+            params = {"building": "bench", "room": room}
+            for name, start, step, points in [
+                ("temperature series 7 d, 1h", "2024-12-24T12:00:00Z", "1h", 168),
+                ("temperature series 41 d, 1h", "2024-11-20T12:00:00Z", "1h", 984),
+                ("temperature series 366 d, 1d", "2023-12-31T12:00:00Z", "1d", 366),
+            ]:
+                query = {"from": start, "to": "2024-12-31T12:00:00Z", "step": step}
+                measure(
+                    history,
+                    name,
+                    lambda q=query, p=path, r=route, a=params: _get(temperature, p, r, q, a),
+                    points,
+                    TEMPERATURE_BOUND,
+                )
+        for hotel in range(1, 4):
+            body = {"hotel_id": hotel, "timestamp": "2024-03-01T10:00:00Z", "rpg_status": 1, "room_id": "r",
+                    "night_of_stay": "2024-05-01"}  # fmt: skip
+            load["BookingsWriteFunction"].handler(api_event("POST", "/api/events", body), CONTEXT)
+        listings = [
+            ("buildings list", temperature, "/api/v1/buildings"),
+            ("hotels list", load["BookingsReadFunction"], "/api/hotels"),
+            ("reports list (newest first)", load["ReportsApiReadFunction"], "/api/reports"),
+        ]
+        for name, module, path in listings:
+            measure("-", name, lambda m=module, p=path: _get(m, p, p, {"limit": "100"}), 0, LISTING_BOUND)
+        print(
+            "requests: DynamoDB requests per call (BatchGetItem: 100 keys each; Query: 1 MB pages).\n"
+            "ms: in-process against moto, one call (moto's latency is not DynamoDB's)."
+        )
+
+
+if __name__ == "__main__":
+    run()
