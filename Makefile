@@ -14,7 +14,7 @@ PORT ?= 3000
 FN ?=
 EVENT ?=
 
-.PHONY: help install run test unit integration lint format validate openapi bench bench-report invoke ingest build ci clean
+.PHONY: help install run test unit integration browser screenshots lint format validate openapi bench bench-report invoke ingest build ci clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -45,6 +45,12 @@ unit: $(VENV)/.installed ## unit tests only
 
 integration: $(VENV)/.installed ## integration tests only (over HTTP against a local stack)
 	$(PY) -m pytest tests/integration
+
+browser: $(VENV)/.installed ## console tests in headless Chromium against a local stack with demo data
+	$(PY) -m pytest tests/browser
+
+screenshots: $(VENV)/.installed ## docs/console-*.png: every console page at 1280x800 (local stack with demo data)
+	$(PY) -m tests.browser.screenshots
 
 lint: $(VENV)/.installed ## ruff lint + format check, OpenAPI document up to date
 	$(PY) -m ruff check .
