@@ -60,7 +60,8 @@ def open_page(driver: WebDriver, link_text: str) -> str:
     """Follow a navigation link and wait until its page shows data; the page's name."""
     driver.find_element(By.LINK_TEXT, link_text).click()
     page = PAGES[link_text]
-    wait_for(driver, LOADED[page])
+    # Present, not "visible": an empty day's bar has no height, yet the chart is there.
+    WebDriverWait(driver, WAIT_SECONDS).until(ec.presence_of_element_located((By.CSS_SELECTOR, LOADED[page])))
     return page
 
 
