@@ -144,7 +144,7 @@ def run() -> None:
             print(f"{'':<9} (seeded in {seeded:.1f}s)")
         print(
             "capacity: units moto reports with ReturnConsumedCapacity=TOTAL (moto reports none for "
-            "transactions: a 4-item TransactWriteItems of items < 1 KB costs 8 WCU on DynamoDB).\n"
+            "transactions: a 5-item TransactWriteItems of items < 1 KB costs 10 WCU on DynamoDB).\n"
             "total ms: handler in-process against moto, median of 10 (moto's latency is not DynamoDB's)."
             "\nown ms: the same minus the time "
             "spent inside DynamoDB calls: the handler's own cost; on AWS add ~5-10 ms per request."

@@ -184,7 +184,7 @@ function gridAndTicks(values, y, format) {
 }
 
 // points: [{t: epoch ms, v: number|null}] evenly spaced; gaps (null) break the line.
-function lineChart({ points, title, unit, zeroBased = false, stepped = false, timeLabel }) {
+function lineChart({ points, title, unit, zeroBased = false, stepped = false, timeLabel, labelEvery }) {
   const values = points.map((p) => p.v).filter((v) => v !== null);
   const low = values.length ? Math.min(...values) : 0;
   const high = values.length ? Math.max(...values) : 1;
@@ -216,9 +216,9 @@ function lineChart({ points, title, unit, zeroBased = false, stepped = false, ti
     return nodes;
   });
   const labels = [];
-  const every = Math.max(1, Math.ceil(points.length / 8));
+  const every = labelEvery || Math.max(1, Math.ceil(points.length / 8));
   points.forEach((p, i) => {
-    if (i % every !== 0 && i !== points.length - 1) return;
+    if (i % every !== 0) return;
     const label = svg("text", { x: x(p.t), y: CHART.height - CHART.bottom + 16, "text-anchor": "middle" });
     label.textContent = timeLabel(p.t);
     labels.push(label);
@@ -319,9 +319,10 @@ async function drawOccupancyChart(area, sensor, day) {
     const series = await api(`/api/sensors/${encodeURIComponent(sensor)}/occupancy/series?${query}`);
     const points = series.points.map((p) => ({ t: Date.parse(p.at), v: p.inside }));
     const title = `People inside ${sensor}, ${day ? `${day} (UTC)` : "last 24 hours"}, every 15 minutes`;
+    const labelEvery = 12; // every 3 hours
     const peak = Math.max(...series.points.map((p) => p.inside));
     area.replaceChildren(
-      lineChart({ points, title, unit: "people", zeroBased: true, stepped: true, timeLabel: (t) => utc(t, false) }),
+      lineChart({ points, title, unit: "people", zeroBased: true, stepped: true, labelEvery, timeLabel: (t) => utc(t, false) }),
       el("p", { class: "muted" }, `Peak ${peak} people; each point is the count at the end of its 15 minutes.`),
       tableView([{ label: "At (UTC)" }, { label: "People inside", num: true }],
         series.points.map((p) => [utc(p.at), p.inside]), title));
@@ -384,7 +385,7 @@ async function showRoom(detail, building, room) {
         result.average_temperature === null
           ? `No reading in the last ${durationSelect.selectedOptions[0].textContent}.`
           : el("span", {}, el("span", { class: "big" }, `${result.average_temperature.toFixed(2)} °C`),
-            ` average of ${result.readings} readings, ${utc(result.from)} – ${utc(result.to)}`));
+            ` average of ${result.readings} reading${result.readings === 1 ? "" : "s"}, ${utc(result.from)} – ${utc(result.to)}`));
     } catch (error) {
       average.replaceChildren(problem(error, "read the average temperature"));
     }
@@ -400,7 +401,7 @@ async function showRoom(detail, building, room) {
     const title = `Hourly average temperature of ${room}, last 7 days`;
     chart.replaceChildren(
       lineChart({ points: series.points.map((p) => ({ t: Date.parse(p.from), v: p.average_temperature })), title, unit: "°C",
-        timeLabel: (t) => new Date(t).toISOString().slice(5, 10) }),
+        labelEvery: 24, timeLabel: (t) => new Date(t).toISOString().slice(5, 10) }),
       tableView([{ label: "Hour (UTC)" }, { label: "Average °C", num: true }, { label: "Readings", num: true }],
         series.points.map((p) => [utc(p.from), p.average_temperature === null ? "–" : p.average_temperature.toFixed(2), p.readings]), title));
   } catch (error) {
