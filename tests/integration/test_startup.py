@@ -119,7 +119,7 @@ def test_start_up_prints_little_and_no_function_logs(demo_stack: RunningStack) -
 
 def test_every_request_gets_one_access_line(demo_stack: RunningStack) -> None:
     api = ApiClient(demo_stack.api_url)
-    api.post("/api/webhook", {"sensor": "access-log", "ts": "2024-05-06T08:55:00Z", "in": 1, "out": 0})
+    api.post("/api/webhook", {"sensor": "enc:a", "ts": "2024-05-06T08:55:00Z", "in": 1, "out": 0})
     api.get("/api/sensors/enc%3Aa/occupancy")
     api.get("/no/such/route")
     _wait_for(lambda: "GET /no/such/route 404" in _terminal(demo_stack), 5, "the access lines")
