@@ -260,6 +260,9 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             self._reject(408, "Request Timeout")
         except OSError:  # the client went away mid-answer
             self.close_connection = True
+        except Exception:  # a bug in the front: still a JSON answer, the traceback in the log
+            traceback.print_exc(file=sys.stderr)
+            self._reject(500, "Internal Server Error")
         finally:
             self._log_access()
 
@@ -321,25 +324,25 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         event = build_event(
             route, params, method, target, headers, body, self.client_address[0], self.request_version
         )
-        if server.authorize is not None:
-            denied = server.authorize(route, event)
-            if denied is not None:
-                self._function = f"{route.function} (authorizer)"
-                status, denied_headers, raw = denied
-                denied_headers = {k.lower(): v for k, v in denied_headers.items()}
-                self._send(status, denied_headers, raw, request_headers=headers)
-                return
         try:
-            result = server.runtime.invoke(route.function, event)
-            status, out_headers, cookies, raw = to_http(result)
+            denied = server.authorize(route, event) if server.authorize is not None else None
+            if denied is None:
+                result = server.runtime.invoke(route.function, event)
+                status, out_headers, cookies, raw = to_http(result)
         except FunctionError:
             self._message(500, "Internal Server Error", headers)
             return
         except Exception:
-            # What API Gateway answers when the integration fails or answers garbage; the
-            # traceback goes to the stack's log, never to the client.
+            # What API Gateway answers when the authorizer or the integration fails, or answers
+            # garbage; the traceback goes to the stack's log, never to the client.
             traceback.print_exc(file=sys.stderr)
             self._message(500, "Internal Server Error", headers)
+            return
+        if denied is not None:
+            self._function = f"{route.function} (authorizer)"
+            status, denied_headers, raw = denied
+            denied_headers = {k.lower(): v for k, v in denied_headers.items()}
+            self._send(status, denied_headers, raw, request_headers=headers)
             return
         if server.cors is not None:
             out_headers = cors.strip_function_cors(out_headers)

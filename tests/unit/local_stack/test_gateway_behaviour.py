@@ -283,3 +283,14 @@ def test_access_log_never_prints_control_characters() -> None:
     assert loggable_path("/a\x1b[31mred\x07") == "/a%1B[31mred%07"
     assert loggable_path("/é") == "/%C3%A9"
     assert len(loggable_path("/" + "a" * 1000)) == 160
+
+
+def test_an_authorizer_that_raises_is_500_json_and_the_function_does_not_run(template_stack: Stack) -> None:
+    def authorize(route: Route, event: dict[str, Any]) -> tuple[int, dict[str, str], bytes] | None:
+        raise RuntimeError("authorizer bug")
+
+    with running_front(template_stack, authorize=authorize) as front:
+        response = front.send(get("/api/sensors"))
+        events = list(front.runtime.events)
+    assert (response.status, response.json) == (500, {"message": "Internal Server Error"})
+    assert events == []
