@@ -1,39 +1,27 @@
-"""Demo data loaded when the local stack starts: a little of every domain, sent
-through the public API (or dropped in S3) exactly as real clients would."""
+"""Demo data loaded when the local stack starts: a little of every domain, sent through the
+public API (or dropped in S3) exactly as real clients would.
+
+A loader is a function `(Demo) -> str`: it sends its data with `demo.post(...)` (or boto3)
+and returns one short line for the start-up banner ("occupancy: 4 events, sensors room-a,
+room-b"). Add a loader by appending it to `DEMO_LOADERS`; they run in order, before the
+start-up run of the schedules (which ingests the files the loaders dropped in S3).
+"""
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Callable
-from typing import Any
 
 from local.demo_bookings import bookings_demo
+from local.demo_client import Demo
 from local.demo_occupancy import occupancy_demo
 from local.demo_store_uptime import store_uptime_demo
 from local.demo_temperature import temperature_demo
-from local.template import Stack
 
-Log = Callable[[str], None]
-
-
-def post(api_url: str, path: str, payload: dict[str, Any]) -> int:
-    request = urllib.request.Request(
-        f"{api_url}{path}",
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
+__all__ = ["DEMO_LOADERS", "Demo", "load_demo_data"]
 
 
 # Each domain adds its loader here; they run in order at start-up.
-DEMO_LOADERS: list[Callable[[str, Stack, Log], None]] = [
+DEMO_LOADERS: list[Callable[[Demo], str]] = [
     occupancy_demo,
     temperature_demo,
     store_uptime_demo,
@@ -41,6 +29,12 @@ DEMO_LOADERS: list[Callable[[str, Stack, Log], None]] = [
 ]
 
 
-def load_demo_data(api_url: str, stack: Stack, log: Log) -> None:
+def load_demo_data(demo: Demo, log: Callable[[str], None] | None = None) -> list[str]:
+    """Run every loader; their banner lines."""
+    lines = []
     for loader in DEMO_LOADERS:
-        loader(api_url, stack, log)
+        line = loader(demo)
+        if log is not None:
+            log(f"demo: {line}")
+        lines.append(line)
+    return lines

@@ -1,22 +1,19 @@
 """Bookings demo data: hotel 1's 2024, posted through `POST /api/events` as the hotel's
-reservation system would, out of order and with one retry, so the dashboard has shape."""
+reservation system would, out of order and with one retry, so the dashboard has shape; and
+hotel 1's current year with seasonal and weekend peaks, so the console opens on real bars."""
 
 from __future__ import annotations
 
 import math
 import random
-from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from local.demo_post import post_all
-from local.template import Stack
+from local.demo_client import Demo, statuses
+from local.demo_post import post_parallel
 
 
-def bookings_demo(api_url: str, stack: Stack, log: Callable[[str], None]) -> None:
-    from local.demo import post
-
+def bookings_demo(demo: Demo) -> str:
     rng = random.Random(1)
     events: list[dict[str, Any]] = [
         # The SPEC's example, then its cancellation a day later, sent cancellation first.
@@ -39,11 +36,14 @@ def bookings_demo(api_url: str, stack: Stack, log: Callable[[str], None]) -> Non
             }
         )
     events.append(events[5])  # a retry after a timeout: 200, counted once
-    statuses = Counter(post(api_url, "/api/events", event) for event in events)
-    log(f"demo: booking events posted {dict(sorted(statuses.items()))} (hotel_id=1, 2024)")
+    counts = demo.post_all("/api/events", events)
     year = datetime.now(UTC).year
-    this_year = post_all(api_url, [("/api/events", event) for event in hotel_year(year, rng)])
-    log(f"demo: booking events posted {this_year} (hotel_id=1, {year}: a season's shape for the console)")
+    this_year = hotel_year(year, rng)  # a season's shape for the console's default year
+    counts += post_parallel(demo, [("/api/events", event) for event in this_year])
+    return (
+        f"bookings: {len(events)} events of hotel 1 for 2024 (one a retry) and {len(this_year)} for {year} "
+        f"[{statuses(counts)}]"
+    )
 
 
 def hotel_year(year: int, rng: random.Random, events: int = 300, rooms: int = 24) -> list[dict[str, Any]]:

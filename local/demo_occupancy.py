@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from local.demo_post import post_all
-from local.template import Stack
+from local.demo_client import Demo, statuses
+from local.demo_post import post_parallel
 
 REPORT_EVERY = timedelta(minutes=15)
 HISTORY = timedelta(hours=26)
@@ -50,7 +50,7 @@ def occupancy_events(now: datetime, rng: random.Random) -> list[dict[str, Any]]:
     return events
 
 
-def occupancy_demo(api_url: str, stack: Stack, log: Callable[[str], None]) -> None:
+def occupancy_demo(demo: Demo) -> str:
     events = [
         {"sensor": "room-a", "ts": "2024-05-06T08:55:00Z", "in": 4, "out": 0},
         {"sensor": "room-a", "ts": "2024-05-06T09:30:00Z", "in": 3, "out": 1},
@@ -61,5 +61,8 @@ def occupancy_demo(api_url: str, stack: Stack, log: Callable[[str], None]) -> No
     day = occupancy_events(now, random.Random(5))
     rng = random.Random(6)
     rng.shuffle(day)  # sensors' reports arrive out of order; the answers must not care
-    statuses = post_all(api_url, [("/api/webhook", event) for event in events + day])
-    log(f"demo: occupancy events posted {statuses} (rooms {', '.join(CURVES)}: the last 26 hours)")
+    counts = post_parallel(demo, [("/api/webhook", event) for event in events + day])
+    return (
+        f"occupancy: {len(events) + len(day)} sensor events (room-a, room-b; {', '.join(CURVES)} over the "
+        f"last 26 hours) [{statuses(counts)}]"
+    )

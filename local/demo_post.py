@@ -8,13 +8,12 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from local.demo_client import Demo
+
 WORKERS = 6
 
 
-def post_all(api_url: str, requests: Iterable[tuple[str, dict[str, Any]]]) -> dict[int, int]:
-    """POST every (path, payload); the count of each status code."""
-    from local.demo import post
-
+def post_parallel(demo: Demo, requests: Iterable[tuple[str, dict[str, Any]]]) -> Counter[int]:
+    """POST every (path, payload) with the demo's headers; the count of each status code."""
     with ThreadPoolExecutor(WORKERS) as pool:
-        statuses = Counter(pool.map(lambda request: post(api_url, *request), requests))
-    return dict(sorted(statuses.items()))
+        return Counter(pool.map(lambda request: demo.post(*request), requests))

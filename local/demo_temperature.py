@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from local.demo_post import post_all
-from local.template import Stack
+from local.demo_client import Demo, statuses
+from local.demo_post import post_parallel
 
 WEEK = timedelta(days=7)
 ROOMS = {  # (building, room): (base °C, daily swing, reporting interval)
@@ -43,9 +42,10 @@ def temperature_requests(now: datetime, rng: random.Random) -> list[tuple[str, d
     return requests
 
 
-def temperature_demo(api_url: str, stack: Stack, log: Callable[[str], None]) -> None:
+def temperature_demo(demo: Demo) -> str:
     seed = ("/api/v1/buildings/viboo/rooms/meeting-room-1/temperatures",
             {"temperature": 10.5, "recorded_at": "2024-12-10T16:45:00"})  # fmt: skip
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    statuses = post_all(api_url, [seed, *temperature_requests(now, random.Random(3))])
-    log(f"demo: temperature readings posted {statuses} (buildings viboo and hq: the last 7 days)")
+    requests = [seed, *temperature_requests(now, random.Random(3))]
+    counts = post_parallel(demo, requests)
+    return f"temperature: {len(requests)} readings, buildings viboo and hq, last 7 days [{statuses(counts)}]"

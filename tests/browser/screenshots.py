@@ -14,9 +14,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser import chrome
-from tests.browser.conftest import STARTUP_SECONDS, wait_for_first_ingestion
+from tests.browser.conftest import STARTUP_SECONDS
 from tests.browser.console_session import PAGES, demo_keys, enter_key, open_page, save_screenshot, wait_for
-from tests.integration import conftest as integration_conftest
 from tests.integration.conftest import RunningStack, start_stack, stop_stack
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -50,11 +49,9 @@ def main() -> int:
         state = json.loads(Path(running).read_text())
         paths = capture(RunningStack(state["api_url"], state, Path(running), None, Path(running)))  # type: ignore[arg-type]
     else:
-        integration_conftest.STARTUP_SECONDS = max(integration_conftest.STARTUP_SECONDS, STARTUP_SECONDS)
         with tempfile.TemporaryDirectory(prefix="sitepulse-screenshots-") as workdir:
-            stack = start_stack(Path(workdir))
+            stack = start_stack(Path(workdir), startup_seconds=STARTUP_SECONDS)
             try:
-                wait_for_first_ingestion(stack)
                 paths = capture(stack)
             finally:
                 stop_stack(stack)
