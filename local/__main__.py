@@ -35,12 +35,14 @@ def main(argv: list[str] | None = None) -> int:
         schedules=not args.no_schedules,
         log=lambda message: print(message, file=sys.stderr, flush=True),
     ).start()
+    keys = "".join(f"  key {name:<9}{secret}\n" for name, secret in stack.demo_keys.items())
     print(
         f"\nSitepulse local stack is up\n"
         f"  API          {stack.api_url}\n"
         f"  OpenAPI      {stack.api_url}/api/openapi.json\n"
         f"  Swagger UI   {stack.api_url}/api/docs\n"
         f"  AWS (moto)   {stack.endpoint}   (details: {args.state_file})\n"
+        f"{keys}"
         f"Press Ctrl-C to stop.",
         file=sys.stderr,
         flush=True,

@@ -15,13 +15,16 @@ from local.template import Stack
 
 Log = Callable[[str], None]
 
+# The demo clients authenticate like any client: set by `load_demo_data` (the demo admin key).
+_api_key: str | None = None
 
-def post(api_url: str, path: str, payload: dict[str, Any]) -> int:
+
+def post(api_url: str, path: str, payload: dict[str, Any], key: str | None = None) -> int:
+    headers = {"Content-Type": "application/json"}
+    if key or _api_key:
+        headers["Authorization"] = f"Bearer {key or _api_key}"
     request = urllib.request.Request(
-        f"{api_url}{path}",
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
+        f"{api_url}{path}", data=json.dumps(payload).encode(), headers=headers, method="POST"
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -68,6 +71,8 @@ DEMO_LOADERS: list[Callable[[str, Stack, Log], None]] = [
 ]
 
 
-def load_demo_data(api_url: str, stack: Stack, log: Log) -> None:
+def load_demo_data(api_url: str, stack: Stack, log: Log, api_key: str | None = None) -> None:
+    global _api_key
+    _api_key = api_key
     for loader in DEMO_LOADERS:
         loader(api_url, stack, log)

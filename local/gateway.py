@@ -11,6 +11,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -128,15 +129,27 @@ def to_http(result: Any) -> tuple[int, dict[str, str], list[str], bytes]:
     return int(result["statusCode"]), headers, list(result.get("cookies") or []), raw
 
 
+# `authorize(route, event)`: None lets the request through (it may add
+# `requestContext.authorizer`); a (status, headers, body) is sent instead of invoking the route.
+Authorize = Callable[[Route, dict[str, Any]], tuple[int, dict[str, str], bytes] | None]
+
+
 class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 256  # the default backlog of 5 resets connections under concurrent clients
 
-    def __init__(self, address: tuple[str, int], router: Router, runtime: FunctionRuntime) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        router: Router,
+        runtime: FunctionRuntime,
+        authorize: Authorize | None = None,
+    ) -> None:
         super().__init__(address, _GatewayHandler)
         self.router = router
         self.runtime = runtime
+        self.authorize = authorize
 
 
 class _GatewayHandler(BaseHTTPRequestHandler):
@@ -192,6 +205,11 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             key = key.lower()
             headers[key] = f"{headers[key]},{value}" if key in headers else value
         event = build_event(route, params, self.command, self.path, headers, body, self.client_address[0])
+        if self.server.authorize is not None:
+            answer = self.server.authorize(route, event)
+            if answer is not None:
+                self._send(*answer)
+                return
         try:
             result = self.server.runtime.invoke(route.function, event)
         except FunctionError:

@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 
 from local import lambda_bridge, moto_dynamodb
+from local.authorizer import LocalAuthorizer
 from local.functions import FunctionRuntime, merged_environment
 from local.gateway import GatewayServer, Router
 from local.moto_server import LocalMotoServer
@@ -52,6 +53,7 @@ class LocalStack:
     schedules: bool = True
     log: Any = print
     stack: Stack | None = None
+    demo_keys: dict[str, str] = field(default_factory=dict)  # name → key: admin, reader, device
     api_url: str = ""
     endpoint: str = ""
     _moto: LocalMotoServer | None = None
@@ -74,8 +76,14 @@ class LocalStack:
         provision(self.stack, boto3.Session())
         runtime = FunctionRuntime(self.stack)
         lambda_bridge.install(runtime)
+        self._create_demo_keys()
 
-        self._gateway = GatewayServer((self.host, self.port), Router(self.stack.routes), runtime)
+        self._gateway = GatewayServer(
+            (self.host, self.port),
+            Router(self.stack.routes),
+            runtime,
+            authorize=LocalAuthorizer(self.stack, runtime, log=self.log),
+        )
         host, port = self._gateway.server_address[:2]
         self.api_url = f"http://{host}:{port}"
         thread = threading.Thread(target=self._gateway.serve_forever, daemon=True, name="gateway")
@@ -85,12 +93,21 @@ class LocalStack:
         if self.demo:
             from local.demo import load_demo_data
 
-            load_demo_data(self.api_url, self.stack, self.log)
+            load_demo_data(self.api_url, self.stack, self.log, self.demo_keys.get("admin"))
         self._write_state()
         if self.schedules and self.stack.schedules:
             self._scheduler = Scheduler(self.stack.schedules, runtime, self.log)
             self._scheduler.start()
         return self
+
+    def _create_demo_keys(self) -> None:
+        assert self.stack is not None
+        table = self.stack.tables.get("ApiKeysTable")
+        if table is None:
+            return
+        from local.demo_keys import create_demo_keys
+
+        self.demo_keys = create_demo_keys(boto3.Session(), table.name)
 
     def _write_state(self) -> None:
         assert self.stack is not None
@@ -105,6 +122,7 @@ class LocalStack:
                 for m in self.stack.state_machines.values()
             },
             "functions": {f.logical_id: f.name for f in self.stack.functions.values()},
+            "keys": self.demo_keys,
             "pid": os.getpid(),
         }
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
