@@ -56,7 +56,9 @@ def identity_values(sources: list[str], event: dict[str, Any]) -> list[str] | No
         if source.startswith("$request.header."):
             value = headers.get(source.removeprefix("$request.header.").lower())
         elif source.startswith("$request.querystring."):
-            value = (event.get("queryStringParameters") or {}).get(source.removeprefix("$request.querystring."))
+            value = (event.get("queryStringParameters") or {}).get(
+                source.removeprefix("$request.querystring.")
+            )
         elif source.startswith("$context."):
             value = context.get(source.removeprefix("$context."))
         elif source.startswith("$stageVariables."):

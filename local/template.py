@@ -343,10 +343,11 @@ def _http_api_auth(props: dict[str, Any], resolver: _Resolver) -> HttpApiAuth:
 
 
 def _route_authorizer(event_props: dict[str, Any], apis: dict[str, HttpApiAuth]) -> str | None:
-    """The authorizer of one HttpApi event: its own `Auth.Authorizer`, else its API's default."""
+    """The authorizer of one HttpApi event: its own `Auth.Authorizer`, else its API's default.
+    An event without `ApiId` belongs to SAM's implicit API, which has no authorizer here."""
     api_ref = event_props.get("ApiId")
     api_id = api_ref.get("Ref") if isinstance(api_ref, dict) else None
-    api = apis.get(api_id or "") or (next(iter(apis.values())) if len(apis) == 1 else None)
+    api = apis.get(api_id or "")
     if api is None:
         return None
     named = (event_props.get("Auth") or {}).get("Authorizer")

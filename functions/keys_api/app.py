@@ -22,7 +22,10 @@ app = create_app()
 @app.post(
     "/api/keys",
     summary="Create an API key (the secret is in this response only)",
-    responses={201: {"description": "Created; `secret` is shown once"}, 422: {"description": "Validation error"}},
+    responses={
+        201: {"description": "Created; `secret` is shown once"},
+        422: {"description": "Validation error"},
+    },
     tags=["keys"],
 )
 def create_key(request: Annotated[ApiKeyIn, Body()]) -> Response[ApiKeyCreated]:
