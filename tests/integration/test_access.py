@@ -126,7 +126,8 @@ def send(api: ApiClient, call: Call, key: Any = ..., headers: dict[str, str] | N
 
 
 def new_key(api: ApiClient, scopes: list[str], limits: dict[str, Any] | None = None) -> dict[str, Any]:
-    created = api.post("/api/keys", {"name": f"test {len(scopes)} scopes", "scopes": scopes, "limits": limits})
+    body = {"name": f"test {len(scopes)} scopes", "scopes": scopes, "limits": limits}
+    created = api.post("/api/keys", body)
     assert created.status == 201, created.body
     return created.json
 
