@@ -23,7 +23,7 @@ from sitepulse.access.scopes import ALL_SCOPES, ROUTE_SCOPES
 from tests.integration.conftest import AUTH_TTL_SECONDS, ROOT, RunningStack
 from tests.integration.http_client import ApiClient, ApiResponse
 from tests.integration.test_reports_api import ingest_until_done
-from tests.unit.uptime_reports.scenario import build_scenario
+from tests.unit.store_uptime.scenario import build_scenario
 
 RUN = uuid.uuid4().hex[:8]
 SENSOR = f"acc-{RUN}"
