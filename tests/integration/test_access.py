@@ -263,3 +263,31 @@ def test_secrets_never_appear_in_logs(
         assert tokens.parse_key(stack_key)[1] not in text  # type: ignore[index]
     assert tokens.parse_key(secret)[1] not in text  # type: ignore[index]
     assert not re.search(r"sp_[a-z2-7]{16}_[A-Za-z0-9_\-]{43}", text)
+
+
+def test_the_cli_creates_lists_and_revokes_keys_in_the_table(
+    api: ApiClient, local_stack: RunningStack
+) -> None:
+    """`make key` (the bootstrap path) writes straight in the local stack's table."""
+    import json
+    import subprocess
+    import sys
+
+    def cli(*args: str) -> Any:
+        command = [sys.executable, "-m", "sitepulse.access.cli", "--state-file", str(local_stack.state_file)]
+        result = subprocess.run(
+            [*command, *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+            env={**__import__("os").environ, "PYTHONPATH": "layers"},
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    created = cli("create", "--name", "cli device", "--scopes", "temperature:write", "--buildings", BUILDING)
+    assert created["limits"] == {"buildings": [BUILDING]}
+    reading = {"temperature": 18.0, "recorded_at": NOW.isoformat()}
+    path = f"/api/v1/buildings/{BUILDING}/rooms/cli/temperatures"
+    assert api.post(path, reading, key=created["secret"]).status == 201
+    assert created["key_id"] in {key["key_id"] for key in cli("list")}
+    assert cli("revoke", created["key_id"])["revoked_at"]
+    time.sleep(AUTH_TTL_SECONDS + 0.5)
+    assert api.post(path, reading, key=created["secret"]).status == 401
