@@ -20,10 +20,11 @@ from sitepulse.access import tokens
 from sitepulse.access.models import ApiKeyRecord
 from sitepulse.access.repository import ApiKeyRepository
 from sitepulse.access.scopes import ALL_SCOPES, ROUTE_SCOPES
+from sitepulse.store_uptime.engine.timestamps import parse_timestamp_us
 from tests.integration.conftest import AUTH_TTL_SECONDS, ROOT, RunningStack
 from tests.integration.http_client import ApiClient, ApiResponse
 from tests.integration.test_reports_api import ingest_until_done
-from tests.unit.store_uptime.scenario import build_scenario
+from tests.unit.store_uptime.scenario import END, build_scenario
 
 RUN = uuid.uuid4().hex[:8]
 SENSOR = f"acc-{RUN}"
@@ -51,10 +52,14 @@ def seeded(api: ApiClient, local_stack: RunningStack) -> dict[str, str]:
     """Data every read route needs to answer 2xx, written with the admin key (store polls
     ingested so that a report completes and its CSV can be downloaded)."""
     scenario = build_scenario(stores=3, seed=5, prefix=f"acc{RUN}-")
+    # Polls from days before the reports tests' files: the stack's "latest poll" stays theirs.
+    cut_us = int((END - timedelta(days=3)).timestamp() * 1_000_000)
+    header, *rows = scenario.polls.strip().split("\n")
+    early = [row for row in rows if parse_timestamp_us(row.rsplit(",", 1)[1]) < cut_us]
     files = {
         f"incoming/business_hours/acc{RUN}-hours.csv": scenario.hours,
         f"incoming/timezones/acc{RUN}-tz.csv": scenario.timezones,
-        f"incoming/store_status/acc{RUN}-2023-01-25T16.csv": scenario.polls,
+        f"incoming/store_status/acc{RUN}-2023-01-22T00.csv": "\n".join([header, *early]) + "\n",
     }
     s3 = local_stack.client("s3")
     for name, text in files.items():
