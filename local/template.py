@@ -143,6 +143,40 @@ class StateMachine:
 
 
 @dataclass
+class Cors:
+    """An HttpApi's `CorsConfiguration`: API Gateway answers preflights from it and adds its
+    headers to every response whose `Origin` it allows."""
+
+    allow_origins: list[str] = field(default_factory=list)
+    allow_methods: list[str] = field(default_factory=list)
+    allow_headers: list[str] = field(default_factory=list)
+    expose_headers: list[str] = field(default_factory=list)
+    max_age: int | None = None
+    allow_credentials: bool = False
+
+    @classmethod
+    def from_template(cls, config: Any) -> Cors | None:
+        if config is True:  # SAM: `CorsConfiguration: true` allows every origin, nothing else
+            return cls(allow_origins=["*"])
+        if not isinstance(config, dict):
+            return None
+
+        def strings(key: str) -> list[str]:
+            value = config.get(key) or []
+            return [str(v) for v in (value if isinstance(value, list) else [value])]
+
+        max_age = config.get("MaxAge")
+        return cls(
+            allow_origins=strings("AllowOrigins"),
+            allow_methods=[m.upper() for m in strings("AllowMethods")],
+            allow_headers=[h.lower() for h in strings("AllowHeaders")],
+            expose_headers=[h.lower() for h in strings("ExposeHeaders")],
+            max_age=None if max_age in (None, "") else int(max_age),
+            allow_credentials=str(config.get("AllowCredentials", False)).lower() == "true",
+        )
+
+
+@dataclass
 class Stack:
     root: Path
     functions: dict[str, Function]
@@ -151,6 +185,7 @@ class Stack:
     state_machines: dict[str, StateMachine]
     schedules: list[Schedule]
     routes: list[Route]
+    cors: Cors | None = None  # the HttpApi's CorsConfiguration (one HTTP API per template)
     authorizers: dict[str, Authorizer] = field(default_factory=dict)
 
     def function_by_name(self, name_or_arn: str) -> Function | None:
@@ -258,6 +293,8 @@ def load_stack(template_path: Path) -> Stack:
     machines: dict[str, StateMachine] = {}
     schedules: list[Schedule] = []
     routes: list[Route] = []
+    cors: Cors | None = None
+    http_api_globals = (template.get("Globals") or {}).get("HttpApi", {})
 
     apis = {
         logical_id: _http_api_auth(resource.get("Properties") or {}, resolver)
@@ -301,7 +338,10 @@ def load_stack(template_path: Path) -> Stack:
             buckets[logical_id] = Bucket(logical_id, name)
         elif kind == "AWS::Serverless::StateMachine":
             machines[logical_id] = _state_machine(logical_id, name, props, root, resolver)
-    return Stack(root, functions, tables, buckets, machines, schedules, routes, authorizers)
+        elif kind == "AWS::Serverless::HttpApi" and cors is None:
+            config = props.get("CorsConfiguration", http_api_globals.get("CorsConfiguration"))
+            cors = Cors.from_template(resolver.resolve(config))
+    return Stack(root, functions, tables, buckets, machines, schedules, routes, cors, authorizers)
 
 
 _IDENTITY_PREFIXES = {

@@ -42,8 +42,17 @@ class RunningStack:
         return self.session().client(service, endpoint_url=self.state["endpoint_url"])
 
 
-def start_stack(workdir: Path, *extra: str, template: Path | None = None) -> RunningStack:
-    state_file = workdir / "local.json"
+def start_stack(
+    workdir: Path,
+    *extra: str,
+    template: Path | None = None,
+    state_file: Path | None = None,
+    startup_seconds: float = STARTUP_SECONDS,
+) -> RunningStack:
+    """Start `python -m local` and wait for its state file (written once the stack is ready).
+    `log_file` receives what a user would see on the terminal; the rest is in `logs/stack.log`
+    beside the state file."""
+    state_file = state_file or workdir / "local.json"
     log_file = workdir / "stack.log"
     command = [sys.executable, "-m", "local", "--port", "0", "--state-file", str(state_file), *extra]
     if template is not None:
@@ -52,11 +61,15 @@ def start_stack(workdir: Path, *extra: str, template: Path | None = None) -> Run
     env = {**os.environ, "SITEPULSE_AUTH_TTL": os.environ.get("SITEPULSE_AUTH_TTL", str(AUTH_TTL_SECONDS))}
     with log_file.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + STARTUP_SECONDS
+    deadline = time.monotonic() + startup_seconds
     while not state_file.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError(f"local stack did not start:\n{log_file.read_text(errors='replace')[-4000:]}")
+            diverted = state_file.with_name("logs") / "stack.log"
+            details = diverted.read_text(errors="replace")[-4000:] if diverted.exists() else ""
+            raise RuntimeError(
+                f"local stack did not start:\n{log_file.read_text(errors='replace')[-4000:]}\n{details}"
+            )
         time.sleep(0.2)
     state = json.loads(state_file.read_text())
     return RunningStack(state["api_url"], state, state_file, process, log_file)
