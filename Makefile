@@ -14,8 +14,11 @@ PORT ?= 3000
 DEMO ?= 1
 FN ?=
 EVENT ?=
+NAME ?=
+SCOPES ?=
+KEY_ARGS ?=
 
-.PHONY: help install run test unit integration browser screenshots lint format validate openapi bench bench-report invoke ingest build ci clean
+.PHONY: help install run test unit integration browser screenshots lint format validate openapi bench bench-report invoke ingest key build ci clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/; s/$$(HOST)/$(HOST)/g; s/$$(PORT)/$(PORT)/g' \
@@ -79,6 +82,10 @@ bench: $(VENV)/.installed ## request / capacity / latency figures per API call
 
 invoke: $(VENV)/.installed ## run one handler against the running local stack: make invoke FN=<LogicalId> EVENT=events/x.json
 	@$(PY) -m local.invoke --function "$(FN)" --event "$(EVENT)"
+
+key: $(VENV)/.installed ## create an API key in the running local stack: make key NAME=ci SCOPES=occupancy:read[,…] [KEY_ARGS="--buildings viboo"]
+	@test -n "$(NAME)" -a -n "$(SCOPES)" || { echo 'usage: make key NAME=<name> SCOPES=<scope,…> [KEY_ARGS="--buildings b --expires-at 2030-01-01T00:00:00Z"]'; exit 2; }
+	PYTHONPATH=layers $(PY) -m sitepulse.access.cli create --name "$(NAME)" --scopes "$(SCOPES)" $(KEY_ARGS)
 
 ingest: $(VENV)/.installed ## run the ingestion function now against the running local stack; prints its JSON result
 	@$(PY) -m local.invoke --function IngestFunction --event events/IngestFunction.json

@@ -57,6 +57,7 @@ def state_document(ready: ReadyStack) -> dict[str, Any]:
         "env_file": str(ready.env_file),
         "logs": str(ready.log_dir),
         "demo_keys": ready.demo_keys,
+        "keys": ready.demo_keys,  # name -> key: admin, reader, device (tests and tools read this)
         "startup_seconds": round(ready.startup_seconds, 1),
         "pid": os.getpid(),
     }

@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 
 from local import lambda_bridge, moto_dynamodb
+from local.authorizer import LocalAuthorizer
 from local.functions import FunctionRuntime, merged_environment
 from local.gateway import Authorize, GatewayServer, Router
 from local.moto_server import LocalMotoServer
@@ -87,6 +88,10 @@ class LocalStack:
         provision(self.stack, boto3.Session())
         runtime = FunctionRuntime(self.stack)
         lambda_bridge.install(runtime)
+        if not self.demo_keys:
+            self._create_demo_keys()
+        if self.authorize is None:  # the template's Lambda authorizer, as API Gateway runs it
+            self.authorize = LocalAuthorizer(self.stack, runtime, log=self.log)
 
         # No access log yet: the demo loaders' requests would flood the terminal.
         self._gateway = GatewayServer(
@@ -107,7 +112,9 @@ class LocalStack:
             from local.demo import Demo, load_demo_data
 
             self.log("loading demo data...")
-            demo_lines = load_demo_data(Demo(self.api_url, self.stack), self.log)
+            admin = self.demo_keys.get("admin")
+            headers = {"Authorization": f"Bearer {admin}"} if admin else {}
+            demo_lines = load_demo_data(Demo(self.api_url, self.stack, headers), self.log)
         schedule_lines: list[str] = []
         if self.schedules and self.stack.schedules:
             self._scheduler = Scheduler(self.stack.schedules, runtime, self.log, self.details)
@@ -130,6 +137,16 @@ class LocalStack:
         if self._scheduler:
             self._scheduler.start()  # next runs one period from now
         return self
+
+    def _create_demo_keys(self) -> None:
+        """admin, reader and device keys, straight in ApiKeysTable (as `make key` does)."""
+        assert self.stack is not None
+        table = self.stack.tables.get("ApiKeysTable")
+        if table is None:
+            return
+        from local.demo_keys import create_demo_keys
+
+        self.demo_keys = create_demo_keys(boto3.Session(), table.name)
 
     def banner(self) -> str:
         assert self.ready is not None, "start() first"

@@ -50,6 +50,7 @@ class Route:
     method: str  # upper case, or ANY
     path: str  # e.g. /api/sensors/{sensor}/occupancy
     function: str  # logical id
+    authorizer: str | None = None  # name in the HttpApi's Auth.Authorizers; None = open route
 
     @property
     def route_key(self) -> str:
@@ -100,6 +101,24 @@ class Function:
     @property
     def arn(self) -> str:
         return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.name}"
+
+
+@dataclass
+class Authorizer:
+    """An HttpApi Lambda authorizer as API Gateway runs it."""
+
+    name: str
+    function: str  # logical id of the authorizer function
+    identity_sources: list[str]  # e.g. ["$request.header.Authorization", "$context.routeKey"]
+    ttl_seconds: int  # 0 = no caching
+    payload_version: str = "2.0"
+    simple_responses: bool = True
+
+
+@dataclass
+class HttpApiAuth:
+    default_authorizer: str | None
+    authorizers: dict[str, Authorizer]
 
 
 @dataclass
@@ -167,6 +186,7 @@ class Stack:
     schedules: list[Schedule]
     routes: list[Route]
     cors: Cors | None = None  # the HttpApi's CorsConfiguration (one HTTP API per template)
+    authorizers: dict[str, Authorizer] = field(default_factory=dict)
 
     def function_by_name(self, name_or_arn: str) -> Function | None:
         name = name_or_arn.rsplit(":function:", 1)[-1].split(":")[0]
@@ -276,6 +296,12 @@ def load_stack(template_path: Path) -> Stack:
     cors: Cors | None = None
     http_api_globals = (template.get("Globals") or {}).get("HttpApi", {})
 
+    apis = {
+        logical_id: _http_api_auth(resource.get("Properties") or {}, resolver)
+        for logical_id, resource in resolver.resources.items()
+        if resource["Type"] == "AWS::Serverless::HttpApi"
+    }
+    authorizers = {name: a for api in apis.values() for name, a in api.authorizers.items()}
     for logical_id, resource in resolver.resources.items():
         kind = resource["Type"]
         props = resource.get("Properties") or {}
@@ -294,7 +320,12 @@ def load_stack(template_path: Path) -> Stack:
             for event in (props.get("Events") or {}).values():
                 event_props = resolver.resolve(event.get("Properties") or {})
                 if event["Type"] == "HttpApi":
-                    route = Route(event_props.get("Method", "ANY").upper(), event_props["Path"], logical_id)
+                    route = Route(
+                        event_props.get("Method", "ANY").upper(),
+                        event_props["Path"],
+                        logical_id,
+                        _route_authorizer(event.get("Properties") or {}, apis),
+                    )
                     function.routes.append(route)
                     routes.append(route)
                 elif event["Type"] in ("Schedule", "ScheduleV2"):
@@ -310,7 +341,59 @@ def load_stack(template_path: Path) -> Stack:
         elif kind == "AWS::Serverless::HttpApi" and cors is None:
             config = props.get("CorsConfiguration", http_api_globals.get("CorsConfiguration"))
             cors = Cors.from_template(resolver.resolve(config))
-    return Stack(root, functions, tables, buckets, machines, schedules, routes, cors)
+    return Stack(root, functions, tables, buckets, machines, schedules, routes, cors, authorizers)
+
+
+_IDENTITY_PREFIXES = {
+    "Headers": "$request.header.",
+    "QueryStrings": "$request.querystring.",
+    "Context": "$context.",
+    "StageVariables": "$stageVariables.",
+}
+
+
+def _http_api_auth(props: dict[str, Any], resolver: _Resolver) -> HttpApiAuth:
+    auth = props.get("Auth") or {}
+    authorizers: dict[str, Authorizer] = {}
+    for name, spec in (auth.get("Authorizers") or {}).items():
+        if "FunctionArn" not in spec:
+            continue  # JWT authorizers are not emulated
+        function_ref = spec["FunctionArn"]
+        function = (
+            function_ref["Fn::GetAtt"][0]
+            if isinstance(function_ref, dict) and "Fn::GetAtt" in function_ref
+            else str(resolver.resolve(function_ref)).rsplit(":function:", 1)[-1]
+        )
+        identity = spec.get("Identity") or {}
+        sources = [
+            prefix + str(resolver.resolve(item))
+            for key, prefix in _IDENTITY_PREFIXES.items()
+            for item in identity.get(key) or []
+        ]
+        authorizers[name] = Authorizer(
+            name=name,
+            function=function,
+            identity_sources=sources or ["$request.header.Authorization"],
+            ttl_seconds=int(resolver.resolve(identity.get("ReauthorizeEvery", 300))),
+            payload_version=str(spec.get("AuthorizerPayloadFormatVersion", "2.0")),
+            simple_responses=bool(spec.get("EnableSimpleResponses", False)),
+        )
+    default = auth.get("DefaultAuthorizer")
+    return HttpApiAuth(default if default in authorizers else None, authorizers)
+
+
+def _route_authorizer(event_props: dict[str, Any], apis: dict[str, HttpApiAuth]) -> str | None:
+    """The authorizer of one HttpApi event: its own `Auth.Authorizer`, else its API's default.
+    An event without `ApiId` belongs to SAM's implicit API, which has no authorizer here."""
+    api_ref = event_props.get("ApiId")
+    api_id = api_ref.get("Ref") if isinstance(api_ref, dict) else None
+    api = apis.get(api_id or "")
+    if api is None:
+        return None
+    named = (event_props.get("Auth") or {}).get("Authorizer")
+    if named == "NONE":
+        return None
+    return named or api.default_authorizer
 
 
 def _state_machine(

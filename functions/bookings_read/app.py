@@ -5,6 +5,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from sitepulse.access.edge import current_limits
 from sitepulse.bookings.models import (
     DATE_PATTERN,
     MAX_HOTEL_ID,
@@ -68,7 +69,8 @@ def list_hotels(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> HotelList:
-    return service.hotels(limit, next_token)
+    # A key limited to hotel ids lists only those.
+    return service.hotels(limit, next_token, current_limits().hotels)
 
 
 handler = lambda_entry(app)

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
+from sitepulse.access.edge import current_limits
 from sitepulse.common.aws import dynamodb
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.settings import load_settings
@@ -76,7 +77,8 @@ def list_buildings(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> BuildingList:
-    return service.buildings(limit, next_token)
+    # A key limited to buildings lists only those.
+    return service.buildings(limit, next_token, current_limits().buildings)
 
 
 @app.get(

@@ -5,6 +5,7 @@ tiny HTTP client that talks to it the way any client would."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from tests.integration.http_client import ApiClient
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 120
+AUTH_TTL_SECONDS = 3
 
 
 @dataclass
@@ -55,8 +57,10 @@ def start_stack(
     command = [sys.executable, "-m", "local", "--port", "0", "--state-file", str(state_file), *extra]
     if template is not None:
         command += ["--template", str(template)]
+    # A short authorizer cache TTL so revocation tests need not wait the template's 300 s.
+    env = {**os.environ, "SITEPULSE_AUTH_TTL": os.environ.get("SITEPULSE_AUTH_TTL", str(AUTH_TTL_SECONDS))}
     with log_file.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + startup_seconds
     while not state_file.exists():
         if process.poll() is not None or time.monotonic() > deadline:
@@ -89,4 +93,5 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
 
 @pytest.fixture(scope="session")
 def api(local_stack: RunningStack) -> ApiClient:
-    return ApiClient(local_stack.api_url)
+    """Authenticated as the stack's demo admin key (every scope)."""
+    return ApiClient(local_stack.api_url, local_stack.state["keys"]["admin"])

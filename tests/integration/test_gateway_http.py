@@ -67,15 +67,17 @@ def test_a_chunked_report_request_is_read_like_any_other(local_stack: RunningSta
     """The body used to be dropped: the report then ran with the default `now`."""
     payload = json.dumps({"now": "2023-01-24T12:00:00Z"}).encode()
     body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(payload), payload)
+    key = local_stack.state["keys"]["admin"].encode()
     request = (
         b"POST /api/reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Authorization: Bearer " + key + b"\r\n"
         b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + body
     )
     status, _, answer, _ = raw_request(local_stack, request, timeout=60)
     assert status == 202, answer
     report_url = f"/api/reports/{json.loads(answer)['report_id']}"
     deadline = time.monotonic() + 120
-    while (report := ApiClient(local_stack.api_url).get(report_url).json)["now"] is None:
+    while (report := ApiClient(local_stack.api_url, key.decode()).get(report_url).json)["now"] is None:
         assert report["status"] == "Running" and time.monotonic() < deadline, report
         time.sleep(0.5)  # `now` is recorded when the pipeline's first step plans the report
     assert report["now"].startswith("2023-01-24T12:00:00")

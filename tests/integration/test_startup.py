@@ -64,7 +64,7 @@ def _exits_within(process: subprocess.Popen[bytes], seconds: float) -> float:
 
 def test_a_report_started_as_soon_as_the_stack_is_ready_completes(demo_stack: RunningStack) -> None:
     """Runs first: the state file has just appeared, nothing else has happened since."""
-    api = ApiClient(demo_stack.api_url)
+    api = ApiClient(demo_stack.api_url, demo_stack.state["keys"]["admin"])
     started = api.post("/api/reports")
     assert started.status == 202, started.body
     report_id = started.json["report_id"]
@@ -118,7 +118,7 @@ def test_start_up_prints_little_and_no_function_logs(demo_stack: RunningStack) -
 
 
 def test_every_request_gets_one_access_line(demo_stack: RunningStack) -> None:
-    api = ApiClient(demo_stack.api_url)
+    api = ApiClient(demo_stack.api_url, demo_stack.state["keys"]["admin"])
     api.post("/api/webhook", {"sensor": "enc:a", "ts": "2024-05-06T08:55:00Z", "in": 1, "out": 0})
     api.get("/api/sensors/enc%3Aa/occupancy")
     api.get("/no/such/route")
@@ -164,7 +164,7 @@ def test_the_readme_example_runs_as_written_after_sourcing_the_env_file(
 
 def test_ctrl_c_stops_within_10_seconds_while_reports_run(demo_stack: RunningStack) -> None:
     """Runs last (it stops the module's stack)."""
-    api = ApiClient(demo_stack.api_url)
+    api = ApiClient(demo_stack.api_url, demo_stack.state["keys"]["admin"])
     for now in ("2023-01-24T12:00:00Z", "2023-01-23T12:00:00Z", None):
         response = api.post("/api/reports", {"now": now} if now else None)
         assert response.status in (200, 202)

@@ -87,8 +87,11 @@ class BookingService:
         events, token = self._repository.list_events(criteria, limit, next_token)
         return BookingEventList(events=[_out(event) for event in events], next_token=token)
 
-    def hotels(self, limit: int, next_token: str | None) -> HotelList:
+    def hotels(self, limit: int, next_token: str | None, allowed: list[int] | None = None) -> HotelList:
+        """`allowed`: a key's hotel limits; a page may then be short while `next_token` goes on."""
         hotels, token = self._repository.list_hotels(limit, next_token)
+        if allowed is not None:
+            hotels = [hotel for hotel in hotels if hotel in allowed]
         return HotelList(hotels=hotels, next_token=token)
 
     def dashboard(self, hotel_id: int, year: int, period: Period) -> Dashboard:

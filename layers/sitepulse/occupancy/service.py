@@ -73,8 +73,8 @@ class OccupancyService:
             ],
         )
 
-    def sensors(self, limit: int, next_token: str | None) -> SensorList:
-        names, token = self._repository.list_sensors(limit, next_token)
+    def sensors(self, limit: int, next_token: str | None, prefixes: list[str] | None = None) -> SensorList:
+        names, token = self._repository.list_sensors(limit, next_token, prefixes)
         return SensorList(sensors=names, next_token=token)
 
 

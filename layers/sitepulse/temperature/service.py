@@ -123,8 +123,11 @@ class TemperatureService:
             points=points,
         )
 
-    def buildings(self, limit: int, next_token: str | None) -> BuildingList:
+    def buildings(self, limit: int, next_token: str | None, allowed: list[str] | None = None) -> BuildingList:
+        """`allowed`: a key's building limits; a page may then be short while `next_token` goes on."""
         names, token = self._repository.list_buildings(limit, next_token)
+        if allowed is not None:
+            names = [name for name in names if name in allowed]
         return BuildingList(buildings=names, next_token=token)
 
     def rooms(self, building: str, limit: int, next_token: str | None) -> RoomList:
