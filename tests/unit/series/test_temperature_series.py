@@ -187,3 +187,26 @@ def test_buildings_listing_pages_and_tokens(read: ModuleType, service: Temperatu
     foreign = get(read, "/api/v1/buildings", "/api/v1/buildings", next_token=rooms_page["next_token"])
     assert foreign[0] == 422
     assert get(read, "/api/v1/buildings", "/api/v1/buildings", next_token="garbage!")[0] == 422
+
+
+def test_a_key_limited_to_buildings_lists_only_those(read: ModuleType, service: TemperatureService) -> None:
+    for name in ("alpha", "beta", "gamma"):
+        record(service, name, "r1", BASE, Decimal(20))
+    limits = json.dumps({"buildings": ["gamma", "alpha", "nowhere"]})
+    grant = {
+        "status": "allow",
+        "key_id": "k1",
+        "scopes": "temperature:read",
+        "limits": limits,
+        "expires_at": "",
+    }
+    limited = {"lambda": grant}
+    event = http_event("GET", "/api/v1/buildings", route_key="GET /api/v1/buildings", authorizer=limited)
+    response = read.handler(event, lambda_context())
+    assert json.loads(response["body"])["buildings"] == ["alpha", "gamma"]
+    path = "/api/v1/buildings/beta/rooms/r1/temperatures/series"
+    params = {"building": "beta", "room": "r1"}
+    other = http_event(
+        "GET", path, authorizer=limited, route_key=f"GET {SERIES_ROUTE}", path_parameters=params
+    )
+    assert read.handler(other, lambda_context())["statusCode"] == 403
