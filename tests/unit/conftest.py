@@ -1,5 +1,5 @@
 """Unit-test fixtures: moto in-process, tables built exactly as template.yaml declares them,
-and the real handler modules loaded the way the local stack loads them."""
+and the real handler modules loaded into the test process (`local.inprocess`)."""
 
 from __future__ import annotations
 
@@ -12,18 +12,27 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local import moto_dynamodb
-from local.functions import FunctionPool, LambdaContext, merged_environment
+from local import moto_dynamodb, moto_patches
+from local.inprocess import LambdaContext, load_handler_module, merged_environment
 from local.provision import create_table
 from local.template import Stack
 
 MOTO_CONFIG = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _moto_patched() -> Iterator[None]:
+    """The local stack's moto patches, installed explicitly (importing `local` installs nothing)."""
+    moto_patches.install()
+    moto_dynamodb.install()
+    yield
+    moto_dynamodb.uninstall()
+    moto_patches.uninstall()
+
+
 @pytest.fixture
 def aws() -> Iterator[boto3.Session]:
     with mock_aws(config=MOTO_CONFIG):
-        moto_dynamodb.install()
         yield boto3.Session(region_name="us-east-1")
 
 
@@ -61,8 +70,7 @@ def load_function(
     """Load a fresh container of a function (by logical id) inside the moto mock."""
 
     def load(logical_id: str) -> ModuleType:
-        function = template_stack.functions[logical_id]
-        return FunctionPool(function, [template_stack.root / "layers"]).load_module()
+        return load_handler_module(template_stack.functions[logical_id])
 
     return load
 
