@@ -22,7 +22,7 @@ from local.least_privilege import ACTIONS_FILE, function_policies, is_read_funct
 from tests.integration.conftest import ROOT, RunningStack
 from tests.integration.http_client import ApiClient
 from tests.integration.test_reports_api import ingest_until_done, wait_for
-from tests.unit.uptime_reports.scenario import build_scenario
+from tests.unit.store_uptime.scenario import build_scenario
 
 
 @pytest.fixture(scope="module")
