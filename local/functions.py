@@ -40,6 +40,8 @@ DEFAULT_CONCURRENCY = int(os.environ.get("SITEPULSE_FUNCTION_CONCURRENCY", "4"))
 INIT_SECONDS = 60.0
 # How long an invocation waits for a free worker before it is throttled.
 THROTTLE_SECONDS = 300.0
+# Lambda reclaims an execution environment left idle for some minutes; so do we (memory).
+IDLE_SECONDS = 600.0
 # What the emulation adds to a function's environment: no X-Ray daemon, no CloudWatch metrics.
 LOCAL_EMULATION_ENV = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
 
@@ -109,6 +111,7 @@ class Worker:
     def __init__(self, function: Function, environment: dict[str, str], log: FunctionLog) -> None:
         self.function = function
         self._killed = False
+        self.idle_since = time.monotonic()
         self.api = RuntimeApi()
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "awslambdaric", function.handler],
@@ -263,11 +266,21 @@ class FunctionWorkers:
             finally:
                 with self._lock:
                     if worker.alive and not self._stopping.is_set():
+                        worker.idle_since = time.monotonic()
                         self._idle.append(worker)
                     else:
                         self._forget(worker)
         finally:
             self._slots.release()
+
+    def reap(self, idle_seconds: float) -> None:
+        """Close the workers idle for longer than `idle_seconds`."""
+        cutoff = time.monotonic() - idle_seconds
+        with self._lock:
+            stale = [worker for worker in self._idle if worker.idle_since < cutoff]
+            self._idle = [worker for worker in self._idle if worker not in stale]
+            for worker in stale:
+                self._forget(worker)
 
     def stop(self) -> list[Worker]:
         with self._lock:
@@ -301,6 +314,12 @@ class FunctionRuntime:
             )
             for logical_id, function in stack.functions.items()
         }
+        threading.Thread(target=self._reap, daemon=True, name="reap-idle-workers").start()
+
+    def _reap(self) -> None:
+        while not self._stopping.wait(min(60.0, IDLE_SECONDS / 4)):
+            for workers in self.functions.values():
+                workers.reap(IDLE_SECONDS)
 
     def _workers(self, name_or_arn: str) -> FunctionWorkers:
         function = self.stack.function_by_name(name_or_arn)

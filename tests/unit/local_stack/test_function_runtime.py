@@ -263,3 +263,12 @@ def test_every_log_line_names_its_function_also_under_concurrency(
         assert any(r["stream"] == "stderr" and "a warning on stderr" in r["message"] for r in records)
     echo = read_log(tmp_path / "logs" / "EchoFunction.log")
     assert any(r["level"] == "ERROR" and "a traceback" in r["message"] for r in echo)
+
+
+def test_workers_idle_for_too_long_are_reclaimed(runtime: FunctionRuntime) -> None:
+    busy = runtime.invoke("EchoFunction", {})["pid"]
+    runtime.functions["EchoFunction"].reap(60)  # used just now: kept
+    assert runtime.worker_pids("EchoFunction") == [busy]
+    runtime.functions["EchoFunction"].reap(0)
+    assert runtime.worker_pids("EchoFunction") == []
+    assert runtime.invoke("EchoFunction", {})["pid"] != busy
