@@ -93,10 +93,8 @@ class FunctionLogs:
         self._stream = stream
         self._logs: dict[str, FunctionLog] = {}
         self._lock = threading.Lock()
-        if directory is not None:  # one run's logs: the previous run's go
+        if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
-            for old in directory.glob("*.log"):
-                old.unlink()
 
     def path(self, logical_id: str) -> Path | None:
         return None if self.directory is None else self.directory / f"{logical_id}.log"
@@ -106,8 +104,9 @@ class FunctionLogs:
             if logical_id not in self._logs:
                 path = self.path(logical_id)
                 if path is not None:
+                    # One run's logs: a function's file starts empty (other files there are left alone).
                     self._logs[logical_id] = FunctionLog(
-                        function_name, path.open("a", encoding="utf-8"), close=True
+                        function_name, path.open("w", encoding="utf-8"), close=True
                     )
                 else:
                     assert self._stream is not None
