@@ -51,7 +51,7 @@ def stack_without_read_table(tmp_path_factory: pytest.TempPathFactory) -> Iterat
 def test_a_function_missing_a_template_variable_fails_while_the_others_work(
     stack_without_read_table: RunningStack,
 ) -> None:
-    api = ApiClient(stack_without_read_table.api_url)
+    api = ApiClient(stack_without_read_table.api_url, stack_without_read_table.state["keys"]["admin"])
     sensor = f"iso-{time.time_ns()}"
     written = api.post("/api/webhook", {"sensor": sensor, "ts": "2024-01-01T10:00:00Z", "in": 2, "out": 0})
     assert written.status == 201, written.body  # the write function has OCCUPANCY_TABLE
@@ -90,7 +90,7 @@ def worker_processes(stack: RunningStack) -> list[int]:
 
 
 def test_ctrl_c_stops_the_stack_within_seconds_under_load(stack_without_read_table: RunningStack) -> None:
-    api = ApiClient(stack_without_read_table.api_url)
+    api = ApiClient(stack_without_read_table.api_url, stack_without_read_table.state["keys"]["admin"])
     stop = threading.Event()
     answered = [0]
 
