@@ -16,6 +16,7 @@ from local import moto_dynamodb
 from local.functions import FunctionPool, LambdaContext, merged_environment
 from local.provision import create_table
 from local.template import Stack
+from sitepulse.common import container
 
 MOTO_CONFIG = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}
 
@@ -24,6 +25,7 @@ MOTO_CONFIG = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state
 def aws() -> Iterator[boto3.Session]:
     with mock_aws(config=MOTO_CONFIG):
         moto_dynamodb.install()
+        container.reset()  # services built by an earlier test hold that test's caches
         yield boto3.Session(region_name="us-east-1")
 
 

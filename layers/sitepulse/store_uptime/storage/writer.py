@@ -226,7 +226,10 @@ def read_registry(client: Any, table: str, bucket: int) -> tuple[dict[str, int],
     query: dict[str, Any] = {
         "TableName": table,
         "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-        "ExpressionAttributeValues": {":pk": {"S": keys.registry_pk(bucket)}, ":prefix": {"S": "S#"}},
+        "ExpressionAttributeValues": {
+            ":pk": {"S": keys.registry_pk(bucket)},
+            ":prefix": {"S": keys.REGISTRY_STORE_PREFIX},
+        },
         "ProjectionExpression": "sk",
     }
     queries = 0
