@@ -79,9 +79,10 @@ def write_once[T](
     decode: Callable[[dict[str, Any]], T],
     read_stored: Callable[[], dict[str, Any] | None],
     on_cancelled: Callable[[list[str]], Retry | None] = _no_domain_conditions,
-    policy: RetryPolicy = CONTENTION,
+    policy: RetryPolicy | None = None,
 ) -> WriteOutcome[T]:
     """Write `value` once under its idempotency key; see the module docstring."""
+    policy = policy or CONTENTION
     for attempt in range(policy.attempts):
         items = plan()
         if items is ALREADY_STORED:

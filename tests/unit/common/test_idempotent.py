@@ -207,3 +207,57 @@ def test_concurrent_writers_of_one_key_on_moto_create_once(tables: dict[str, str
             assert result.stored == winner
         else:
             assert result.value == winner
+
+
+WRITES = [
+    (
+        "OccupancyWriteFunction",
+        "/api/webhook",
+        {"sensor": "s1", "ts": "2024-01-01T00:00:00Z", "in": 1, "out": 0},
+    ),
+    (
+        "TemperatureWriteFunction",
+        "/api/v1/buildings/b1/rooms/r1/temperatures",
+        {"temperature": 21.5, "recorded_at": "2024-01-01T00:00:00Z"},
+    ),
+    (
+        "BookingsWriteFunction",
+        "/api/events",
+        {"id": 1, "hotel_id": 7, "timestamp": "2024-03-01T10:00:00Z", "rpg_status": 1, "room_id": "r1",
+         "night_of_stay": "2024-05-01"},
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("function", "path", "body"), WRITES)
+def test_every_write_path_answers_503_with_retry_after_when_contention_never_ends(
+    load_function: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    function: str,
+    path: str,
+    body: dict[str, Any],
+) -> None:
+    from sitepulse.common import idempotent
+    from sitepulse.common.aws import dynamodb
+    from tests.unit.conftest import http_event, lambda_context
+
+    sleeps = Sleeps()
+    monkeypatch.setattr(idempotent, "CONTENTION", RetryPolicy(attempts=4, sleep=sleeps))
+    module = load_function(function)
+    attempts = {"n": 0}
+
+    def conflict(**_: Any) -> None:
+        attempts["n"] += 1
+        raise cancelled("None", "TransactionConflict")
+
+    events = dynamodb().meta.events
+    events.register("before-call.dynamodb.TransactWriteItems", conflict, unique_id="contention")
+    try:
+        response = module.handler(http_event("POST", path, body), lambda_context())
+    finally:
+        events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="contention")
+    assert response["statusCode"] == 503
+    headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
+    assert headers.get("retry-after") == "1"
+    assert attempts["n"] == 4  # bounded
+    assert len(sleeps) == 3
