@@ -2,7 +2,7 @@
 
 | item              | pk                          | sk           | attributes                            |
 |-------------------|-----------------------------|--------------|---------------------------------------|
-| event             | EVENT#<id>                  | EVENT        | id, hotel_id, ts, rpg_status, room_id,|
+| event             | E#<id>                      | EVENT        | id, hotel_id, ts, rpg_status, room_id,|
 |                   |                             |              | night_of_stay, gsi1pk = HOTEL#<hotel>,|
 |                   |                             |              | gsi1sk = <ts>#<id, 16 digits>         |
 | reservation-night | N#<hotel>#<night>#<room_id> | STATE        | ts, event_id, rpg_status, version     |
@@ -37,7 +37,7 @@ from sitepulse.common.pagination import decode_token, encode_token
 from sitepulse.common.timestamps import from_sortable, sortable_instant
 
 EVENT_INDEX = "gsi1"
-_EVENT_PREFIX = "EVENT#"
+_EVENT_PREFIX = "E#"
 _EVENT_SK = "EVENT"
 _STATE_SK = "STATE"
 _INDEX_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}

@@ -3,8 +3,8 @@
 | item            | pk                    | sk                                  | attributes                 |
 |-----------------|-----------------------|-------------------------------------|----------------------------|
 | poll block      | P#<bb>#<YYYY-MM-DD>   | <object id>#<chunk:05d>#<part:03d>  | b (packed polls)           |
-| store registry  | R#<bb>                | STORE#<store_id>#<first poll day>   | -                          |
-| poll-day index  | R#<bb>                | PD#<YYYY-MM-DD>#<object id>#<chunk> | stores (SS)                |
+| store registry  | R#<bb>                | S#<store_id>#<first poll day>       | -                          |
+| poll-day index  | R#<bb>                | D#<YYYY-MM-DD>#<object id>#<chunk>  | stores (SS)                |
 | business hours  | BH#<bb>               | <store_id>                          | iv, src                    |
 | timezone        | Z#<bb>                | <store_id>                          | tz, src                    |
 | latest poll     | LATEST                | POLL                                | ts_us, ts                  |
@@ -32,7 +32,6 @@ from sitepulse.store_uptime.engine.timestamps import US_PER_DAY
 BUCKETS = 64
 """Fixed for the life of the data: changing it means re-ingesting (documented in the README)."""
 
-REGISTRY_STORE_PREFIX = "STORE#"
 LATEST_KEY = {"pk": {"S": "LATEST"}, "sk": {"S": "POLL"}}
 _EPOCH_DATE = date(1970, 1, 1)
 
@@ -67,19 +66,19 @@ def registry_pk(bucket: int) -> str:
 
 
 def registry_sk(store_id: str, first_day: int) -> str:
-    return f"{REGISTRY_STORE_PREFIX}{store_id}#{day_text(first_day)}"
+    return f"S#{store_id}#{day_text(first_day)}"
 
 
 def parse_registry_sk(sk: str) -> tuple[str, int]:
     """(store_id, first day) of a registry sort key; the day is the fixed-width tail."""
-    return sk[len(REGISTRY_STORE_PREFIX) : -11], day_of_text(sk[-10:])
+    return sk[2:-11], day_of_text(sk[-10:])
 
 
 def poll_day_sk(day: int, source: str = "", chunk: int | None = None) -> str:
     """Index entry of the stores with polls on `day` in one chunk; without source, the day's prefix."""
     if chunk is None:
-        return f"PD#{day_text(day)}#{source}"
-    return f"PD#{day_text(day)}#{source}#{chunk:05d}"
+        return f"D#{day_text(day)}#{source}"
+    return f"D#{day_text(day)}#{source}#{chunk:05d}"
 
 
 def hours_pk(bucket: int) -> str:

@@ -226,10 +226,7 @@ def read_registry(client: Any, table: str, bucket: int) -> tuple[dict[str, int],
     query: dict[str, Any] = {
         "TableName": table,
         "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-        "ExpressionAttributeValues": {
-            ":pk": {"S": keys.registry_pk(bucket)},
-            ":prefix": {"S": keys.REGISTRY_STORE_PREFIX},
-        },
+        "ExpressionAttributeValues": {":pk": {"S": keys.registry_pk(bucket)}, ":prefix": {"S": "S#"}},
         "ProjectionExpression": "sk",
     }
     queries = 0
