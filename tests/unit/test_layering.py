@@ -1,10 +1,12 @@
-"""Imports flow one way: handlers → wiring → service → repository / engine → common.
+"""Imports flow one way: handlers → (HTTP edge) → wiring → service → repository / engine → common.
 
 Every module of the layer (`layers/sitepulse`) and every handler (`functions/*/app.py`) is
 placed in one layer by `LAYERS` (first match wins); an import, at module level or inside
 a function, may only go to a lower layer or stay within its own layer. On top:
 
-* handlers never touch data access (they get services from the domain's `wiring`);
+* handlers never touch data access (they get services from the domain's `wiring`); command-line
+  tools (`*.cli`) are their own composition root;
+* `access` (API keys) is cross-cutting, not a domain: its edge check sits with `common.http`;
 * pure domain logic (`engine`) imports no AWS SDK;
 * generic ingestion (`sitepulse.ingest`) and `common` know no domain;
 * domains do not import each other (the ingestion function's wiring joins them).
@@ -26,8 +28,11 @@ DOMAINS = ("occupancy", "temperature", "bookings", "store_uptime")
 
 # (layer, rank, patterns): an import may go from rank r to rank < r, or within one layer.
 LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
+    ("handler", 6, ("functions.*",)),
+    ("entry", 6, ("sitepulse.*.cli",)),  # command-line tools: their own composition root
+    # The HTTP edge every handler goes through: resolver, error mapping, API-key checks.
+    ("edge", 5, ("sitepulse.common.http", "sitepulse.access.edge")),
     ("common", 0, ("sitepulse.common.*",)),
-    ("handler", 5, ("functions.*", "sitepulse.store_uptime.cli")),
     ("wiring", 4, ("sitepulse.*.wiring", "sitepulse.*.*.wiring", "sitepulse.ingest_wiring")),
     (
         "service",
@@ -80,6 +85,9 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
             "sitepulse.ingest.csv_lines",
             "sitepulse.ingest.segments",
             "sitepulse.ingest.rejected_rows",
+            "sitepulse.access.decision",
+            "sitepulse.access.scopes",
+            "sitepulse.access.tokens",
         ),
     ),
     # package `__init__` files hold docstrings only (checked below): layer "package", rank 0
@@ -156,7 +164,8 @@ def violations(edges: list[Edge]) -> list[str]:
         target_layer, target_rank = layer_of(target)
         if target_layer == "package":
             continue  # an empty `__init__`: importing it imports nothing
-        if target_rank > source_rank or (target_rank == source_rank and target_layer != source_layer):
+        same_rank_ok = target_layer == source_layer or {source_layer, target_layer} == {"handler", "entry"}
+        if target_rank > source_rank or (target_rank == source_rank and not same_rank_ok):
             found.append(f"{source} ({source_layer}) imports {target} ({target_layer}): upward")
         if source_layer == "handler" and target_layer == "data":
             found.append(f"{source} (handler) imports {target}: get the service from the domain's wiring")
@@ -203,7 +212,8 @@ def test_package_init_files_hold_no_code() -> None:
         (("sitepulse.occupancy.repository", "sitepulse.occupancy.service"), "upward"),
         (("sitepulse.occupancy.service", "sitepulse.occupancy.wiring"), "upward"),
         (("functions.occupancy_write", "sitepulse.occupancy.repository"), "wiring"),
-        (("sitepulse.common.http", "sitepulse.bookings.models"), "upward"),
+        (("sitepulse.common.errors", "sitepulse.bookings.models"), "upward"),
+        (("sitepulse.common.http", "functions.occupancy_write"), "upward"),
         (("sitepulse.ingest.runner", "sitepulse.store_uptime.storage.keys"), "generic"),
         (("sitepulse.bookings.service", "sitepulse.occupancy.models"), "another domain"),
         (("sitepulse.store_uptime.engine.uptime", "botocore.exceptions"), "AWS SDK"),
