@@ -36,6 +36,7 @@ LISTING_BOUND = "1 Query"
 def _seed_occupancy(client: Any, table: str, sensor: str, days: int) -> None:
     """Aggregates of one event per 10 minutes (+2 in, +1 out) over `days` before NOW."""
     from sitepulse.occupancy.buckets import buckets_of
+    from sitepulse.occupancy.repository import _sensor_pk  # the write path's key
 
     summary: dict[str, int] = defaultdict(int)
     items: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -54,7 +55,7 @@ def _seed_occupancy(client: Any, table: str, sensor: str, days: int) -> None:
     rows = [("SUMMARY", {**summary, "gsi1pk": "SENSOR", "gsi1sk": sensor}), *items.items()]
     requests = []
     for sk, values in rows:
-        item = {"pk": {"S": f"S#{sensor}"}, "sk": {"S": sk}}
+        item = {"pk": {"S": _sensor_pk(sensor)}, "sk": {"S": sk}}
         item |= {k: {"S": v} if isinstance(v, str) else {"N": str(v)} for k, v in values.items()}
         requests.append({"PutRequest": {"Item": item}})
     for start in range(0, len(requests), 25):

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from local.functions import FunctionPool, merged_environment
+from local.inprocess import load_handler_module, merged_environment
 from local.stack import ROOT, aws_environment
 from local.template import load_stack
 
@@ -50,7 +50,7 @@ def build_document(template: Path = ROOT / "template.yaml") -> dict[str, Any]:
     for function in stack.functions.values():
         if not function.routes or any(route.path.startswith("/api/openapi") for route in function.routes):
             continue  # the docs function serves this document and adds no routes of its own
-        module = FunctionPool(function, [stack.root / "layers"]).load_module()
+        module = load_handler_module(function)
         if hasattr(module, "openapi_paths"):  # not a Powertools resolver (the console's static files)
             extra_paths.update(module.openapi_paths())
             continue

@@ -17,10 +17,10 @@ from sitepulse.bookings.models import (
     HotelList,
     Period,
 )
-from sitepulse.bookings.service import booking_service_from_env
+from sitepulse.bookings.wiring import booking_service
 from sitepulse.common.http import create_app, lambda_entry
 
-service = booking_service_from_env()
+service = booking_service()
 app = create_app()
 
 HotelParam = Annotated[int, Query(ge=1, le=MAX_HOTEL_ID, description="Required")]

@@ -7,11 +7,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from sitepulse.bookings.models import BookingEventIn, BookingEventOut
-from sitepulse.bookings.service import booking_service_from_env
+from sitepulse.bookings.wiring import booking_service
 from sitepulse.common.http import create_app, lambda_entry, stored_response
 from sitepulse.common.observability import metrics
 
-service = booking_service_from_env()
+service = booking_service()
 app = create_app()
 
 

@@ -6,16 +6,12 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from sitepulse.access.models import ApiKeyCreated, ApiKeyIn, ApiKeyList
-from sitepulse.access.repository import ApiKeyRepository
-from sitepulse.access.service import KeyService, KeysSettings
 from sitepulse.access.tokens import KEY_ID_PATTERN
-from sitepulse.common.aws import dynamodb
+from sitepulse.access.wiring import key_service
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.observability import logger
-from sitepulse.common.settings import load_settings
 
-settings = load_settings(KeysSettings)
-service = KeyService(ApiKeyRepository(dynamodb(), settings.api_keys_table))
+service = key_service()
 app = create_app()
 
 

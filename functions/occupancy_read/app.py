@@ -5,15 +5,11 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from sitepulse.access.edge import current_limits
-from sitepulse.common.aws import dynamodb
 from sitepulse.common.http import create_app, lambda_entry
-from sitepulse.common.settings import load_settings
 from sitepulse.occupancy.models import SENSOR_PATTERN, Occupancy, OccupancySeries, SensorList
-from sitepulse.occupancy.repository import OccupancyRepository
-from sitepulse.occupancy.service import OccupancyService, OccupancySettings
+from sitepulse.occupancy.wiring import occupancy_service
 
-settings = load_settings(OccupancySettings)
-service = OccupancyService(OccupancyRepository(dynamodb(), settings.occupancy_table))
+service = occupancy_service()
 app = create_app()
 
 SensorPath = Annotated[str, Path(pattern=SENSOR_PATTERN)]

@@ -6,16 +6,12 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
-from sitepulse.common.aws import dynamodb
 from sitepulse.common.http import create_app, lambda_entry, stored_response
 from sitepulse.common.observability import metrics
-from sitepulse.common.settings import load_settings
 from sitepulse.occupancy.models import SensorEventIn, SensorEventOut
-from sitepulse.occupancy.repository import OccupancyRepository
-from sitepulse.occupancy.service import OccupancyService, OccupancySettings
+from sitepulse.occupancy.wiring import occupancy_service
 
-settings = load_settings(OccupancySettings)
-service = OccupancyService(OccupancyRepository(dynamodb(), settings.occupancy_table))
+service = occupancy_service()
 app = create_app()
 
 

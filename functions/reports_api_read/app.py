@@ -6,16 +6,11 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from sitepulse.common.aws import dynamodb, s3
 from sitepulse.common.http import create_app, lambda_entry
-from sitepulse.common.settings import load_settings
 from sitepulse.store_uptime.report.models import LegacyReportStatus, Report, ReportList
-from sitepulse.store_uptime.report.repository import ReportRepository
-from sitepulse.store_uptime.report.service import ReportQueries
-from sitepulse.store_uptime.report.settings import ReportsReadSettings
+from sitepulse.store_uptime.report.wiring import report_queries
 
-settings = load_settings(ReportsReadSettings)
-queries = ReportQueries(ReportRepository(dynamodb(), settings.reports_table), s3(), settings.reports_bucket)
+queries = report_queries()
 app = create_app()
 
 ReportId = Annotated[

@@ -6,26 +6,17 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
-from sitepulse.common.aws import client, dynamodb
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.observability import metrics
-from sitepulse.common.settings import load_settings
 from sitepulse.store_uptime.report.models import (
     IDEMPOTENCY_HEADER,
     ReportAccepted,
     ReportRequest,
     TriggerReportOut,
 )
-from sitepulse.store_uptime.report.repository import ReportRepository
-from sitepulse.store_uptime.report.service import ReportStarter
-from sitepulse.store_uptime.report.settings import ReportsWriteSettings
+from sitepulse.store_uptime.report.wiring import report_starter
 
-settings = load_settings(ReportsWriteSettings)
-starter = ReportStarter(
-    ReportRepository(dynamodb(), settings.reports_table),
-    client("stepfunctions"),
-    settings.report_state_machine_arn,
-)
+starter = report_starter()
 app = create_app()
 
 

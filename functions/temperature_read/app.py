@@ -5,9 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from sitepulse.access.edge import current_limits
-from sitepulse.common.aws import dynamodb
 from sitepulse.common.http import create_app, lambda_entry
-from sitepulse.common.settings import load_settings
 from sitepulse.temperature.models import (
     ID_DESCRIPTION,
     ID_PATTERN,
@@ -16,11 +14,9 @@ from sitepulse.temperature.models import (
     RoomList,
     TemperatureSeries,
 )
-from sitepulse.temperature.repository import TemperatureRepository
-from sitepulse.temperature.service import TemperatureService, TemperatureSettings
+from sitepulse.temperature.wiring import temperature_service
 
-settings = load_settings(TemperatureSettings)
-service = TemperatureService(TemperatureRepository(dynamodb(), settings.temperature_table))
+service = temperature_service()
 app = create_app()
 
 IdPath = Annotated[str, Path(pattern=ID_PATTERN, description=ID_DESCRIPTION)]

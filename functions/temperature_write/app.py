@@ -6,16 +6,12 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.metrics import MetricUnit
 
-from sitepulse.common.aws import dynamodb
 from sitepulse.common.http import create_app, lambda_entry, stored_response
 from sitepulse.common.observability import metrics
-from sitepulse.common.settings import load_settings
 from sitepulse.temperature.models import ID_DESCRIPTION, ID_PATTERN, Reading, ReadingIn
-from sitepulse.temperature.repository import TemperatureRepository
-from sitepulse.temperature.service import TemperatureService, TemperatureSettings
+from sitepulse.temperature.wiring import temperature_service
 
-settings = load_settings(TemperatureSettings)
-service = TemperatureService(TemperatureRepository(dynamodb(), settings.temperature_table))
+service = temperature_service()
 app = create_app()
 
 IdPath = Annotated[str, Path(pattern=ID_PATTERN, description=ID_DESCRIPTION)]

@@ -3,7 +3,7 @@
 | item              | pk                          | sk           | attributes                            |
 |-------------------|-----------------------------|--------------|---------------------------------------|
 | event             | E#<id>                      | EVENT        | id, hotel_id, ts, rpg_status, room_id,|
-|                   |                             |              | night_of_stay, gsi1pk = H#<hotel>,    |
+|                   |                             |              | night_of_stay, gsi1pk = HOTEL#<hotel>,|
 |                   |                             |              | gsi1sk = <ts>#<id, 16 digits>         |
 | reservation-night | N#<hotel>#<night>#<room_id> | STATE        | ts, event_id, rpg_status, version     |
 | day counter       | C#<hotel>#<year of night>   | <YYYY-MM-DD> | bookings                              |
@@ -23,48 +23,33 @@
 A write reads the reservation-night, computes the transition (`transitions.py`) and
 commits event + new state + counter change in ONE transaction whose conditions fail
 if the id is taken (→ replay or conflict) or another writer moved the state first
-(→ re-read and retry).
+(→ re-read and retry), through `common.idempotent.write_once`. Every key prefix has one
+meaning across all tables (README, "Key prefixes").
 """
 
-import random
-import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from sitepulse.bookings.transitions import BookingEvent, NightState, transition
-from sitepulse.common import dynamo
+from sitepulse.common import dynamo, idempotent
 from sitepulse.common.aws import DynamoDBClient
 from sitepulse.common.errors import InvalidInputError
+from sitepulse.common.idempotent import WriteOutcome
 from sitepulse.common.pagination import decode_token, encode_token
 from sitepulse.common.timestamps import from_sortable, sortable_instant
 
 EVENT_INDEX = "gsi1"
+_EVENT_PREFIX = "E#"
 _EVENT_SK = "EVENT"
 _STATE_SK = "STATE"
 _INDEX_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
 _ID_WIDTH = 16  # digits of 2^53 − 1, the largest id
-_MAX_ATTEMPTS = 25
 _HOTELS = "HOTELS"
 _HOTEL_SK = "HOTEL"
 _HOTEL_WIDTH = 10  # digits of 2^31 − 1, the largest hotel id
 _MAX_QUERY_ROUNDS = 5  # per page: bounds the cost of a page when filters discard most events
-
-
-@dataclass(frozen=True)
-class RecordOutcome:
-    event: BookingEvent
-    created: bool  # False: this exact event was already stored (an idempotent replay)
-
-
-class EventIdTaken(Exception):
-    """Another event is stored under this id."""
-
-    def __init__(self, stored: BookingEvent) -> None:
-        super().__init__(f"event id {stored.id} taken")
-        self.stored = stored
 
 
 @dataclass(frozen=True)
@@ -79,11 +64,11 @@ class EventQuery:
 
 
 def _event_pk(event_id: int) -> str:
-    return f"E#{event_id}"
+    return f"{_EVENT_PREFIX}{event_id}"
 
 
 def _hotel_pk(hotel_id: int) -> str:
-    return f"H#{hotel_id}"
+    return f"HOTEL#{hotel_id}"
 
 
 def _position(timestamp: datetime, event_id: int) -> str:
@@ -134,65 +119,46 @@ def _event_of(values: dict[str, Any]) -> BookingEvent:
     )
 
 
-def _backoff(attempt: int) -> None:
-    # Full jitter: concurrent writers of one reservation-night spread out instead of colliding again.
-    time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
-
-
 class BookingRepository:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
 
     # ------------------------------------------------------------------ writes
-    def record(self, event: BookingEvent) -> RecordOutcome:
+    def record(self, event: BookingEvent) -> WriteOutcome[BookingEvent]:
         """Store the event and fold it into its reservation-night and day counter, atomically.
 
-        Raises EventIdTaken when the id holds a different event.
+        Each attempt reads the night's state and plans event + new state (+ counter change) as
+        one transaction; the state Put is conditional on the version read, so a concurrent
+        writer of the same night makes the attempt fail and be re-planned (contention, under
+        the one retry policy of `common.idempotent`). An event older than the night's latest
+        changes no aggregate and is stored alone. Raises KeyTakenError when the id holds a
+        different event.
         """
-        for attempt in range(_MAX_ATTEMPTS):
+
+        def plan() -> Sequence[dict[str, Any]]:
             state = self._get_state(event)
             if state is not None and state.event_id == event.id:
-                return self._replay(event, self._get_event_item(event.id))
+                return idempotent.ALREADY_STORED
             change = transition(state, event)
             if not change.replaces_latest:
-                return self._put_older_event(event)
+                return [self._put_event(event)]  # the hotel was marked with the night's first event
             items = [self._put_event(event), self._put_state(event, state), self._mark_hotel(event.hotel_id)]
             if change.booked_delta:
                 items.append(self._add_to_counter(event, change.booked_delta))
-            try:
-                self._client.transact_write_items(TransactItems=items)
-                return RecordOutcome(event, created=True)
-            except ClientError as error:
-                codes = dynamo.cancellation_codes(error)
-                if codes[:1] == ["ConditionalCheckFailed"]:
-                    stored = dynamo.cancellation_item(error, 0) or self._get_event_item(event.id)
-                    return self._replay(event, stored)
-                state_moved = codes[1:2] == ["ConditionalCheckFailed"]
-                if not (state_moved or dynamo.is_transaction_conflict(error)):
-                    raise
-            _backoff(attempt)
-        raise RuntimeError("gave up after repeated concurrent updates of one reservation-night")
+            return items
 
-    def _put_older_event(self, event: BookingEvent) -> RecordOutcome:
-        """An event older than the night's latest changes no aggregate: store it alone."""
-        try:
-            self._client.put_item(
-                TableName=self._table, Item=event_item(event), ConditionExpression="attribute_not_exists(pk)"
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            return self._replay(event, self._get_event_item(event.id))
-        return RecordOutcome(event, created=True)
+        def state_moved(codes: list[str]) -> idempotent.Retry | None:
+            return idempotent.Retry.BACKOFF if codes[1:2] == ["ConditionalCheckFailed"] else None
 
-    def _replay(self, event: BookingEvent, stored_item: dict[str, Any] | None) -> RecordOutcome:
-        if stored_item is None:  # nothing ever deletes events
-            raise RuntimeError("event reported as existing but could not be read")
-        stored = _event_of(stored_item)
-        if stored != event:
-            raise EventIdTaken(stored)
-        return RecordOutcome(stored, created=False)
+        return idempotent.write_once(
+            self._client,
+            event,
+            plan,
+            decode=_event_of,
+            read_stored=lambda: self._get_event_item(event.id),
+            on_cancelled=state_moved,
+        )
 
     def _put_event(self, event: BookingEvent) -> dict[str, Any]:
         return {
@@ -231,7 +197,7 @@ class BookingRepository:
         return {
             "Update": {
                 "TableName": self._table,
-                "Key": {"pk": {"S": f"HOTEL#{hotel_id}"}, "sk": {"S": _HOTEL_SK}},
+                "Key": {"pk": {"S": _hotel_pk(hotel_id)}, "sk": {"S": _HOTEL_SK}},
                 "UpdateExpression": "SET gsi1pk = :hotels, gsi1sk = :hotel",
                 "ExpressionAttributeValues": {
                     ":hotels": {"S": _HOTELS},
@@ -375,7 +341,7 @@ class BookingRepository:
             "TableName": self._table,
             "IndexName": EVENT_INDEX,
             "KeyConditionExpression": key_condition,
-            "ExpressionAttributeValues": dynamo.to_values(values),
+            "ExpressionAttributeValues": dynamo.to_item(values),
         }
         if filters:
             query["FilterExpression"] = " AND ".join(filters)
@@ -390,7 +356,7 @@ class BookingRepository:
         valid = (
             start["gsi1pk"]["S"] == _hotel_pk(hotel_id)
             and start["sk"]["S"] == _EVENT_SK
-            and start["pk"]["S"].startswith("E#")
+            and start["pk"]["S"].startswith(_EVENT_PREFIX)
             and (lower is None or position >= lower)
             and (upper is None or position <= upper)
         )

@@ -18,6 +18,17 @@ class ConflictError(DomainError):
     """A write conflicts with what is stored, e.g. same idempotency key, other payload (409)."""
 
 
+class KeyTakenError(ConflictError):
+    """An idempotency key already holds another value (409); `stored` is that value.
+
+    The one conflict of the idempotent write (`sitepulse.common.idempotent`): services turn it
+    into a message naming what is stored."""
+
+    def __init__(self, stored: object) -> None:
+        super().__init__("the key already holds another value")
+        self.stored = stored
+
+
 class InvalidInputError(DomainError):
     """Input that passed schema validation but is still wrong (422), naming the field."""
 

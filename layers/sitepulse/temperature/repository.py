@@ -3,7 +3,7 @@
 | item         | pk                      | sk                        | attributes                          |
 |--------------|-------------------------|---------------------------|-------------------------------------|
 | reading      | ROOM#<building>#<room>  | T#<sortable recorded_at>  | t                                   |
-| hour bucket  | ROOM#<building>#<room>  | H#<YYYY-MM-DDTHH> (UTC)   | s (exact Σ t), n (count)            |
+| hour bucket  | ROOM#<building>#<room>  | HOUR#<YYYY-MM-DDTHH> (UTC) | s (exact Σ t), n (count)           |
 | room summary | BLDG#<building>         | ROOM#<room>               | room, readings, latest_t, latest_at |
 | building     | BLDG#<building>         | BUILDING                  | gsi1pk = BUILDING, gsi1sk = building|
 
@@ -13,35 +13,34 @@ being new, so the bucket and the summary only ever count new readings.
 The summary partition of a building lists its rooms in order (one Query per page).
 The building marker (SET in every write: idempotent, and an unchanged key writes nothing
 to the index) makes the sparse, keys-only `gsi1` list buildings in order.
+Every key prefix has one meaning across all tables (README, "Key prefixes"); the write is
+`common.idempotent.write_once`.
 """
 
-import random
 import re
-import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from sitepulse.common import dynamo
+from sitepulse.common import dynamo, idempotent
 from sitepulse.common.aws import DynamoDBClient
 from sitepulse.common.errors import InvalidInputError
+from sitepulse.common.idempotent import WriteOutcome
 from sitepulse.common.pagination import decode_token, encode_token
 from sitepulse.common.timestamps import from_sortable, sortable_instant
 from sitepulse.temperature.models import ID_PATTERN
 from sitepulse.temperature.windows import Aggregate, Plan, bucket_name, exact_sum
 
-_MAX_CONFLICT_RETRIES = 10
 _PUT, _BUCKET, _SUMMARY = range(3)  # positions in the write transaction
 _TOKEN_KEYS = {"pk", "sk"}
 _INDEX_TOKEN_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
 BUILDING_INDEX = "gsi1"
 BUILDING_SK = "BUILDING"
 _BUILDING_KIND = "BUILDING"
+_BUCKET_PREFIX = "HOUR#"
 _ROOM_SK_PATTERN = "ROOM#" + ID_PATTERN.removeprefix("^")
 
 
@@ -54,25 +53,11 @@ class StoredReading:
 
 
 @dataclass(frozen=True)
-class RecordOutcome:
-    reading: StoredReading
-    created: bool  # False: the same reading was already stored (an idempotent replay)
-
-
-@dataclass(frozen=True)
 class StoredRoom:
     room: str
     readings: int
     latest_temperature: Decimal
     latest_at: datetime
-
-
-class ReadingKeyTaken(Exception):
-    """Another temperature is stored under this (building, room, recorded_at)."""
-
-    def __init__(self, stored: StoredReading) -> None:
-        super().__init__("reading key taken")
-        self.stored = stored
 
 
 def room_pk(building: str, room: str) -> str:
@@ -88,7 +73,7 @@ def reading_sk(moment: datetime) -> str:
 
 
 def bucket_sk(moment: datetime) -> str:
-    return f"H#{bucket_name(moment)}"
+    return f"{_BUCKET_PREFIX}{bucket_name(moment)}"
 
 
 def summary_sk(room: str) -> str:
@@ -101,33 +86,30 @@ class TemperatureRepository:
         self._table = table_name
 
     # ------------------------------------------------------------------ writes
-    def record(self, reading: StoredReading) -> RecordOutcome:
+    def record(self, reading: StoredReading) -> WriteOutcome[StoredReading]:
         """Store the reading, add it to its hour bucket and to the room summary: ONE transaction.
 
         The summary's "latest" only moves forward: its update is conditional on
         the reading being newer. A late (out-of-order) reading fails that
         condition, and only then is a second transaction sent that counts it
-        without touching "latest".
+        without touching "latest". Replay, conflict and contention: `common.idempotent`.
         """
-        newest = True
-        conflicts = 0
-        while True:
-            try:
-                self._client.transact_write_items(TransactItems=self._record_items(reading, newest))
-                return RecordOutcome(reading, created=True)
-            except ClientError as error:
-                codes = dynamo.cancellation_codes(error)
-                if codes[_PUT : _PUT + 1] == ["ConditionalCheckFailed"]:
-                    return self._replay(reading, dynamo.cancellation_item(error, _PUT) or self._get(reading))
-                if newest and codes[_SUMMARY : _SUMMARY + 1] == ["ConditionalCheckFailed"]:
-                    newest = False
-                    continue
-                if dynamo.is_transaction_conflict(error) and conflicts < _MAX_CONFLICT_RETRIES:
-                    # Full jitter: concurrent writers to one room must not retry in lockstep.
-                    time.sleep(random.uniform(0, 0.01 * 2**conflicts))
-                    conflicts += 1
-                    continue
-                raise
+        newest = [True]
+
+        def late_reading(codes: list[str]) -> idempotent.Retry | None:
+            if newest[0] and codes[_SUMMARY : _SUMMARY + 1] == ["ConditionalCheckFailed"]:
+                newest[0] = False
+                return idempotent.Retry.NOW
+            return None
+
+        return idempotent.write_once(
+            self._client,
+            reading,
+            lambda: self._record_items(reading, newest[0]),
+            decode=lambda item: replace(reading, temperature=Decimal(item["t"])),
+            read_stored=lambda: self._get(reading),
+            on_cancelled=late_reading,
+        )
 
     def _record_items(self, reading: StoredReading, newest: bool) -> list[dict[str, Any]]:
         pk = room_pk(reading.building, reading.room)
@@ -136,13 +118,13 @@ class TemperatureRepository:
             "TableName": self._table,
             "Key": dynamo.to_item({"pk": building_pk(reading.building), "sk": summary_sk(reading.room)}),
             "UpdateExpression": "ADD readings :one SET room = :room",
-            "ExpressionAttributeValues": dynamo.to_values({":one": 1, ":room": reading.room}),
+            "ExpressionAttributeValues": dynamo.to_item({":one": 1, ":room": reading.room}),
         }
         if newest:
             summary["UpdateExpression"] += ", latest_t = :t, latest_at = :at"
             summary["ConditionExpression"] = "attribute_not_exists(latest_at) OR latest_at < :at"
             summary["ExpressionAttributeValues"].update(
-                dynamo.to_values({":t": reading.temperature, ":at": at})
+                dynamo.to_item({":t": reading.temperature, ":at": at})
             )
         put = {
             "TableName": self._table,
@@ -154,7 +136,7 @@ class TemperatureRepository:
             "TableName": self._table,
             "Key": dynamo.to_item({"pk": pk, "sk": bucket_sk(reading.recorded_at)}),
             "UpdateExpression": "ADD s :t, n :one",
-            "ExpressionAttributeValues": dynamo.to_values({":t": reading.temperature, ":one": 1}),
+            "ExpressionAttributeValues": dynamo.to_item({":t": reading.temperature, ":one": 1}),
         }
         # Order matters: _PUT, _BUCKET, _SUMMARY index the cancellation reasons.
         return [
@@ -169,16 +151,8 @@ class TemperatureRepository:
             "TableName": self._table,
             "Key": dynamo.to_item({"pk": building_pk(building), "sk": BUILDING_SK}),
             "UpdateExpression": "SET gsi1pk = :kind, gsi1sk = :building",
-            "ExpressionAttributeValues": dynamo.to_values({":kind": _BUILDING_KIND, ":building": building}),
+            "ExpressionAttributeValues": dynamo.to_item({":kind": _BUILDING_KIND, ":building": building}),
         }
-
-    def _replay(self, reading: StoredReading, stored_item: dict[str, Any] | None) -> RecordOutcome:
-        if stored_item is None:  # nothing ever deletes readings
-            raise RuntimeError("reading reported as existing but could not be read")
-        stored = StoredReading(reading.building, reading.room, reading.recorded_at, Decimal(stored_item["t"]))
-        if stored.temperature != reading.temperature:
-            raise ReadingKeyTaken(stored)
-        return RecordOutcome(stored, created=False)
 
     def _get(self, reading: StoredReading) -> dict[str, Any] | None:
         response = self._client.get_item(
@@ -247,7 +221,9 @@ class TemperatureRepository:
         paged every 1 MB (a year of buckets is ≤ 8,784 items of ≤ 330 B: at most 3 pages)."""
         buckets = self._query(room_pk(building, room), bucket_sk(first_hour), bucket_sk(last_hour))
         return {
-            item["sk"]["S"].removeprefix("H#"): Aggregate(Decimal(item["s"]["N"]), int(item["n"]["N"]))
+            item["sk"]["S"].removeprefix(_BUCKET_PREFIX): Aggregate(
+                Decimal(item["s"]["N"]), int(item["n"]["N"])
+            )
             for item in buckets
         }
 
@@ -256,7 +232,7 @@ class TemperatureRepository:
             "TableName": self._table,
             "IndexName": BUILDING_INDEX,
             "KeyConditionExpression": "gsi1pk = :kind",
-            "ExpressionAttributeValues": dynamo.to_values({":kind": _BUILDING_KIND}),
+            "ExpressionAttributeValues": dynamo.to_item({":kind": _BUILDING_KIND}),
             "Limit": limit + 1,  # one more: a full last page carries no token to an empty page
         }
         start = decode_token(next_token, _INDEX_TOKEN_KEYS)
@@ -280,7 +256,7 @@ class TemperatureRepository:
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
-            "ExpressionAttributeValues": dynamo.to_values({":pk": pk, ":first": first_sk, ":last": last_sk}),
+            "ExpressionAttributeValues": dynamo.to_item({":pk": pk, ":first": first_sk, ":last": last_sk}),
             "ConsistentRead": True,
         }
         while True:
@@ -307,7 +283,7 @@ class TemperatureRepository:
             "TableName": self._table,
             # The building marker shares the partition: rooms only.
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :rooms)",
-            "ExpressionAttributeValues": dynamo.to_values({":pk": pk, ":rooms": "ROOM#"}),
+            "ExpressionAttributeValues": dynamo.to_item({":pk": pk, ":rooms": "ROOM#"}),
             # One more than asked: a full last page then carries no token to an empty page.
             "Limit": limit + 1,
         }

@@ -4,9 +4,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
-
-from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError
+from sitepulse.common.errors import ConflictError, InvalidInputError, KeyTakenError, NotFoundError
 from sitepulse.common.series import SeriesRules, series_range
 from sitepulse.common.timestamps import format_instant, utc_now
 from sitepulse.temperature.durations import DEFAULT_DURATION, parse_duration
@@ -22,7 +20,7 @@ from sitepulse.temperature.models import (
     exact_temperature,
     parse_bounded_instant,
 )
-from sitepulse.temperature.repository import ReadingKeyTaken, StoredReading, TemperatureRepository
+from sitepulse.temperature.repository import StoredReading, TemperatureRepository
 from sitepulse.temperature.windows import HOUR, Aggregate, Window, bucket_name, mean, plan
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -33,10 +31,6 @@ TEMPERATURE_SERIES = SeriesRules(
 MAX_SERIES_RANGE = timedelta(days=366)
 # `end=2024-12-10T16:45:00+01:00` typed into a URL arrives as "... 01:00": '+' means space in a query.
 _OFFSET_AFTER_SPACE = re.compile(r"(.+T.+\d) (\d{2}(?::?\d{2})?)")
-
-
-class TemperatureSettings(BaseModel):
-    temperature_table: str
 
 
 class TemperatureService:
@@ -56,12 +50,12 @@ class TemperatureService:
         stored = StoredReading(building, room, reading.recorded_at, exact_temperature(reading.temperature))
         try:
             outcome = self._repository.record(stored)
-        except ReadingKeyTaken as taken:
+        except KeyTakenError as taken:
             raise ConflictError(
                 f"room {room!r} of building {building!r} already has a reading at "
                 f"{format_instant(reading.recorded_at)}: {taken.stored.temperature} °C"
             ) from None
-        return _reading_out(outcome.reading), outcome.created
+        return _reading_out(outcome.value), outcome.created
 
     def average(
         self, building: str, room: str, duration: str | None = None, end: str | None = None

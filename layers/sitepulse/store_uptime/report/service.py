@@ -19,7 +19,6 @@ from sitepulse.store_uptime.report.models import (
     ReportList,
     ReportRequest,
 )
-from sitepulse.store_uptime.report.pipeline import csv_key
 from sitepulse.store_uptime.report.repository import (
     COMPLETE,
     FAILED,
@@ -27,6 +26,7 @@ from sitepulse.store_uptime.report.repository import (
     ReportExistsError,
     ReportRepository,
 )
+from sitepulse.store_uptime.report.s3_keys import csv_key
 
 DOWNLOAD_URL_SECONDS = 3600
 """Presigned URLs expire after one hour (the spec's maximum)."""
