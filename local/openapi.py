@@ -42,7 +42,36 @@ def build_document(template: Path = ROOT / "template.yaml") -> dict[str, Any]:
         pool = FunctionPool(function, [stack.root / "layers"])
         app = pool.load_module().app
         merge.add_schema(app.get_openapi_schema(title=TITLE, version=VERSION))
-    return json.loads(merge.get_openapi_json_schema())
+    return drop_unused_schemas(non_null_parameters(json.loads(merge.get_openapi_json_schema())))
+
+
+def non_null_parameters(document: dict[str, Any]) -> dict[str, Any]:
+    """An optional parameter is `str | None` in Python; on the wire it is absent or a string, never
+    null: keep only the non-null branch of its `anyOf` (its format, pattern and bounds stay)."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                branches = schema.get("anyOf", [])
+                others = [branch for branch in branches if branch != {"type": "null"}]
+                if len(branches) == 2 and len(others) == 1:
+                    del schema["anyOf"]
+                    parameter["schema"] = {**others[0], **schema}
+    return document
+
+
+def drop_unused_schemas(document: dict[str, Any]) -> dict[str, Any]:
+    """Remove component schemas nothing refers to: Powertools always adds its own validation
+    error models, which this API never sends (its errors are `ErrorBody`)."""
+    schemas = document.get("components", {}).get("schemas", {})
+    while True:
+        text = json.dumps({**document, "components": {**document["components"], "schemas": {}}})
+        text += json.dumps(schemas)
+        unused = [name for name in schemas if f'"#/components/schemas/{name}"' not in text]
+        if not unused:
+            return document
+        for name in unused:
+            del schemas[name]
 
 
 def render(document: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from sitepulse.common.aws import dynamodb, s3
 from sitepulse.common.http import create_app, lambda_entry
+from sitepulse.common.openapi_responses import api_responses
 from sitepulse.common.settings import load_settings
 from sitepulse.reports.models import LegacyReportStatus, Report
 from sitepulse.reports.repository import ReportRepository
@@ -25,7 +26,7 @@ ReportId = Annotated[
 @app.get(
     "/api/reports/<report_id>",
     summary="State of a report; a presigned download URL once Complete",
-    responses={404: {"description": "Unknown report"}},
+    responses=api_responses({200: "The report's state"}, not_found="Unknown report"),
     tags=["reports"],
 )
 def get_report(report_id: ReportId) -> Report:
@@ -35,11 +36,23 @@ def get_report(report_id: ReportId) -> Report:
 @app.get(
     "/api/reports/<report_id>/csv",
     summary="Redirect (302) to the report CSV's presigned URL",
-    responses={
-        302: {"description": "Location: the presigned S3 URL (expires within 1 hour)"},
-        404: {"description": "Unknown report"},
-        409: {"description": "The report is still Running, or Failed: there is no CSV"},
-    },
+    responses=api_responses(
+        {
+            302: {
+                "description": "Redirect to the CSV (no body)",
+                "headers": {
+                    "Location": {
+                        "description": "The presigned S3 URL of the CSV (expires within 1 hour)",
+                        "required": True,
+                        "schema": {"type": "string", "format": "uri"},
+                    }
+                },
+                "content": {},
+            }
+        },
+        not_found="Unknown report",
+        conflict="The report is still Running, or Failed: there is no CSV",
+    ),
     tags=["reports"],
 )
 def download_report(report_id: ReportId) -> Response[None]:
@@ -48,7 +61,12 @@ def download_report(report_id: ReportId) -> Response[None]:
 
 
 @app.get(
-    "/get_report", summary="Original API: report status and download URL", tags=["reports (original API)"]
+    "/get_report",
+    summary="Original API: report status and download URL",
+    responses=api_responses(
+        {200: "The report's status (and download URL once Complete)"}, not_found="Unknown report"
+    ),
+    tags=["reports (original API)"],
 )
 def get_report_legacy(report_id: Annotated[str, Query(min_length=1, max_length=128)]) -> LegacyReportStatus:
     return queries.legacy_status(report_id)

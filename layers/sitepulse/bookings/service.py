@@ -13,7 +13,6 @@ from sitepulse.bookings.models import (
     Dashboard,
     Period,
     PeriodBookings,
-    parse_instant_since_1970,
     parse_night,
 )
 from sitepulse.bookings.repository import BookingRepository, EventIdTaken, EventQuery
@@ -21,7 +20,7 @@ from sitepulse.bookings.transitions import BookingEvent
 from sitepulse.common.aws import dynamodb
 from sitepulse.common.errors import ConflictError, InvalidInputError
 from sitepulse.common.settings import load_settings
-from sitepulse.common.timestamps import format_instant
+from sitepulse.common.timestamps import format_instant, parse_instant
 
 
 class BookingsSettings(BaseModel):
@@ -130,7 +129,7 @@ def _instant_param(field: str, value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        return parse_instant_since_1970(value)
+        return parse_instant(value)
     except ValueError as exc:
         raise InvalidInputError(field, str(exc)) from None
 

@@ -13,6 +13,7 @@ day, so no item collection grows without bound and the one raw-event Query of an
 instant lookup reads within a single day's partition.
 """
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,13 +23,15 @@ from botocore.exceptions import ClientError
 
 from sitepulse.common import dynamo
 from sitepulse.common.aws import DynamoDBClient
-from sitepulse.common.pagination import decode_token, encode_token
+from sitepulse.common.pagination import Listing
 from sitepulse.common.timestamps import sortable_instant
 from sitepulse.occupancy.buckets import buckets_of
+from sitepulse.occupancy.models import SENSOR_PATTERN
 
 SUMMARY = "SUMMARY"
 SENSOR_INDEX = "gsi1"
-_INDEX_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
+SENSOR_LISTING = Listing("sensors", {"pk": "S", "sk": "S", "gsi1pk": "S", "gsi1sk": "S"})
+_SENSOR_NAME = re.compile(SENSOR_PATTERN.removeprefix("^").removesuffix("$"))
 _MAX_CONFLICT_RETRIES = 8
 
 
@@ -241,9 +244,20 @@ class OccupancyRepository:
             "ExpressionAttributeValues": {":index": {"S": "SENSOR"}},
             "Limit": limit,
         }
-        start = decode_token(next_token, _INDEX_KEYS)
+        # A position is a sensor summary: pk S#<sensor>, sk SUMMARY, in the one SENSOR partition.
+        start = SENSOR_LISTING.start_key(
+            next_token,
+            None,
+            expected={
+                "pk": re.compile(f"S#{_SENSOR_NAME.pattern}"),
+                "sk": SUMMARY,
+                "gsi1pk": "SENSOR",
+                "gsi1sk": _SENSOR_NAME,
+            },
+            check=lambda key: key["pk"] == f"S#{key['gsi1sk']}",
+        )
         if start:
             query["ExclusiveStartKey"] = start
         response = self._client.query(**query)
         sensors = [item["gsi1sk"]["S"] for item in response["Items"]]
-        return sensors, encode_token(response.get("LastEvaluatedKey"))
+        return sensors, SENSOR_LISTING.token(response.get("LastEvaluatedKey"), None)
