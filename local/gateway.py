@@ -201,3 +201,10 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         self._send(status, out_headers, raw, cookies)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, CONNECT, PROPFIND…) is routed like the others, hence a JSON 404
+        # when no route declares it, as API Gateway answers; http.server would send an HTML 501.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)

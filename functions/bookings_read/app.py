@@ -15,7 +15,7 @@ from sitepulse.bookings.models import (
 )
 from sitepulse.bookings.service import booking_service_from_env
 from sitepulse.common.http import create_app, lambda_entry
-from sitepulse.common.openapi_responses import api_responses
+from sitepulse.common.openapi_responses import api_responses, linked
 from sitepulse.common.pagination import TOKEN_QUERY
 from sitepulse.common.timestamps import DATE_QUERY, INSTANT_QUERY, MAX_LENGTH
 from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
@@ -46,7 +46,20 @@ NightParam = Annotated[
 @app.get(
     "/api/events",
     summary="A hotel's events by timestamp (filtered, paginated)",
-    responses=api_responses({200: "One page of events; `next_token` is null on the last page"}),
+    operation_id="listEvents",
+    responses=api_responses(
+        {
+            200: linked(
+                "One page of events; `next_token` is null on the last page",
+                {
+                    "NextPage": (
+                        "listEvents",
+                        {"hotel_id": "$request.query.hotel_id", "next_token": "$response.body#/next_token"},
+                    )
+                },
+            )
+        }
+    ),
     tags=["bookings"],
 )
 def list_events(

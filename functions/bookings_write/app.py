@@ -10,7 +10,7 @@ from sitepulse.bookings.models import BookingEventIn, BookingEventOut
 from sitepulse.bookings.service import booking_service_from_env
 from sitepulse.common.http import create_app, lambda_entry, stored_response
 from sitepulse.common.observability import metrics
-from sitepulse.common.openapi_responses import api_responses
+from sitepulse.common.openapi_responses import api_responses, linked
 
 service = booking_service_from_env()
 app = create_app()
@@ -20,7 +20,10 @@ app = create_app()
     "/api/events",
     summary="Record a booking (rpg_status 1) or cancellation (2); idempotent on id",
     responses=api_responses(
-        {201: "Stored", 200: "Replay of an already stored event; nothing changed"},
+        {
+            201: linked("Stored", {"Events": ("listEvents", {"hotel_id": "$response.body#/hotel_id"})}),
+            200: "Replay of an already stored event; nothing changed",
+        },
         conflict="Another event is stored under this id",
         body=True,
     ),

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from sitepulse.common.aws import dynamodb
 from sitepulse.common.http import create_app, lambda_entry
-from sitepulse.common.openapi_responses import api_responses
+from sitepulse.common.openapi_responses import api_responses, linked
 from sitepulse.common.pagination import TOKEN_QUERY
 from sitepulse.common.settings import load_settings
 from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
@@ -35,7 +35,18 @@ OCCUPANCY_RESPONSES = api_responses({200: "People inside (never negative)"}, not
 @app.get(
     "/api/sensors",
     summary="List sensors (sorted, paginated)",
-    responses=api_responses({200: "One page of sensor names; `next_token` is null on the last page"}),
+    operation_id="listSensors",
+    responses=api_responses(
+        {
+            200: linked(
+                "One page of sensor names; `next_token` is null on the last page",
+                {
+                    "NextPage": ("listSensors", {"next_token": "$response.body#/next_token"}),
+                    "Occupancy": ("getOccupancy", {"sensor": "$response.body#/sensors/0"}),
+                },
+            )
+        }
+    ),
     tags=["occupancy"],
 )
 def list_sensors(
@@ -48,6 +59,7 @@ def list_sensors(
 @app.get(
     "/api/sensors/<sensor>/occupancy",
     summary="People inside now or at an instant",
+    operation_id="getOccupancy",
     responses=OCCUPANCY_RESPONSES,
     tags=["occupancy"],
 )

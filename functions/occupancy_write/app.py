@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from sitepulse.common.aws import dynamodb
 from sitepulse.common.http import create_app, lambda_entry, stored_response
 from sitepulse.common.observability import metrics
-from sitepulse.common.openapi_responses import api_responses
+from sitepulse.common.openapi_responses import api_responses, linked
 from sitepulse.common.settings import load_settings
 from sitepulse.occupancy.models import SensorEventIn, SensorEventOut
 from sitepulse.occupancy.repository import OccupancyRepository
@@ -24,7 +24,10 @@ app = create_app()
     "/api/webhook",
     summary="Record a sensor report (idempotent on sensor + ts)",
     responses=api_responses(
-        {201: "Stored", 200: "Replay of an already stored report; nothing changed"},
+        {
+            201: linked("Stored", {"Occupancy": ("getOccupancy", {"sensor": "$response.body#/sensor"})}),
+            200: "Replay of an already stored report; nothing changed",
+        },
         conflict="Another report is stored for this sensor and ts",
         body=True,
     ),

@@ -26,6 +26,7 @@ ReportId = Annotated[
 @app.get(
     "/api/reports/<report_id>",
     summary="State of a report; a presigned download URL once Complete",
+    operation_id="getReport",
     responses=api_responses({200: "The report's state"}, not_found="Unknown report"),
     tags=["reports"],
 )
@@ -36,6 +37,7 @@ def get_report(report_id: ReportId) -> Report:
 @app.get(
     "/api/reports/<report_id>/csv",
     summary="Redirect (302) to the report CSV's presigned URL",
+    operation_id="downloadReport",
     responses=api_responses(
         {
             302: {
@@ -63,6 +65,7 @@ def download_report(report_id: ReportId) -> Response[None]:
 @app.get(
     "/get_report",
     summary="Original API: report status and download URL",
+    operation_id="getReportStatus",
     responses=api_responses(
         {200: "The report's status (and download URL once Complete)"}, not_found="Unknown report"
     ),

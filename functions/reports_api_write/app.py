@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from sitepulse.common.aws import client, dynamodb
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.observability import metrics
-from sitepulse.common.openapi_responses import api_responses
+from sitepulse.common.openapi_responses import api_responses, linked
 from sitepulse.common.settings import load_settings
 from sitepulse.reports.models import IDEMPOTENCY_HEADER, ReportAccepted, ReportRequest, TriggerReportOut
 from sitepulse.reports.repository import ReportRepository
@@ -28,6 +28,11 @@ app = create_app()
 # like every other non-object body (422), so the document does not offer it either.
 OptionalRequest = Annotated[ReportRequest, Body(description="Optional; absent means {}")]
 IDEMPOTENCY_CONFLICT = f"{IDEMPOTENCY_HEADER} already used with another `now`"
+REPORT_LINKS = {
+    "Report": ("getReport", {"report_id": "$response.body#/report_id"}),
+    "Download": ("downloadReport", {"report_id": "$response.body#/report_id"}),
+    "Status": ("getReportStatus", {"report_id": "$response.body#/report_id"}),
+}
 
 
 def _start(request: ReportRequest | None) -> tuple[ReportAccepted, bool]:
@@ -47,10 +52,12 @@ def _start(request: ReportRequest | None) -> tuple[ReportAccepted, bool]:
     responses=api_responses(
         {
             202: {
-                "description": "Report started",
+                **linked("Report started", REPORT_LINKS),
                 "headers": {"Location": {"description": "The report's URL", "schema": {"type": "string"}}},
             },
-            200: f"Replay of a request with the same {IDEMPOTENCY_HEADER}; nothing started",
+            200: linked(
+                f"Replay of a request with the same {IDEMPOTENCY_HEADER}; nothing started", REPORT_LINKS
+            ),
         },
         conflict=IDEMPOTENCY_CONFLICT,
         body=True,
@@ -70,7 +77,9 @@ def create_report(request: OptionalRequest = None) -> Response[ReportAccepted]: 
 @app.post(
     "/trigger_report",
     summary="Original API: start a report",
-    responses=api_responses({200: "Report started"}, conflict=IDEMPOTENCY_CONFLICT, body=True),
+    responses=api_responses(
+        {200: linked("Report started", REPORT_LINKS)}, conflict=IDEMPOTENCY_CONFLICT, body=True
+    ),
     tags=["reports (original API)"],
 )
 def trigger_report_post(request: OptionalRequest = None) -> TriggerReportOut:  # type: ignore[assignment]
@@ -80,7 +89,7 @@ def trigger_report_post(request: OptionalRequest = None) -> TriggerReportOut:  #
 @app.get(
     "/trigger_report",
     summary="Original API: start a report",
-    responses=api_responses({200: "Report started"}, conflict=IDEMPOTENCY_CONFLICT),
+    responses=api_responses({200: linked("Report started", REPORT_LINKS)}, conflict=IDEMPOTENCY_CONFLICT),
     tags=["reports (original API)"],
 )
 def trigger_report_get() -> TriggerReportOut:

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from sitepulse.common.aws import dynamodb
 from sitepulse.common.http import create_app, lambda_entry
-from sitepulse.common.openapi_responses import api_responses
+from sitepulse.common.openapi_responses import api_responses, linked
 from sitepulse.common.pagination import TOKEN_QUERY
 from sitepulse.common.settings import load_settings
 from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
@@ -26,6 +26,7 @@ IdPath = Annotated[str, Path(pattern=ID_PATTERN, description=ID_DESCRIPTION)]
 @app.get(
     "/api/v1/buildings/<building>/rooms/<room>/temperatures/average",
     summary="Average temperature over the window (end − duration, end]",
+    operation_id="getAverageTemperature",
     responses=api_responses(
         {200: "The exact mean (null without readings) and the window"}, not_found="Unknown room or building"
     ),
@@ -57,8 +58,20 @@ def average_temperature(
 @app.get(
     "/api/v1/buildings/<building>/rooms",
     summary="Rooms of a building with their latest reading (sorted, paginated)",
+    operation_id="listRooms",
     responses=api_responses(
-        {200: "One page of rooms; `next_token` is null on the last page"}, not_found="Unknown building"
+        {
+            200: linked(
+                "One page of rooms; `next_token` is null on the last page",
+                {
+                    "NextPage": (
+                        "listRooms",
+                        {"building": "$request.path.building", "next_token": "$response.body#/next_token"},
+                    )
+                },
+            )
+        },
+        not_found="Unknown building",
     ),
     tags=["temperature"],
 )

@@ -8,8 +8,10 @@ rejects bodies that are not acceptable JSON before any route code runs.
 
 import base64
 import json
+import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -75,8 +77,19 @@ def stored_response(body: dict[str, Any], created: bool) -> Response:
     )
 
 
+class _DecodedPathResolver(APIGatewayHttpResolver):
+    """Path parameters as the route sees them: percent-decoded.
+
+    An HTTP API hands the function the raw path (`rawPath`, as the client encoded it) and
+    Powertools matches routes on it, so `/api/sensors/a%3Ab/occupancy` would reach the route
+    as `a%3Ab` and fail the sensor pattern while `/api/sensors/a:b/occupancy` passes."""
+
+    def _convert_matches_into_route_keys(self, match: re.Match[str]) -> dict[str, str]:
+        return {name: unquote(value) for name, value in match.groupdict().items()}
+
+
 def create_app() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = _DecodedPathResolver(enable_validation=True)
 
     @app.exception_handler(RequestValidationError)
     def _validation(exc: RequestValidationError) -> Response:

@@ -50,6 +50,18 @@ def error_response(description: str, headers: Mapping[str, Any] | None = None) -
     return response
 
 
+def linked(description: str, links: Mapping[str, tuple[str, Mapping[str, str]]]) -> OpenAPIResponse:
+    """A success whose body feeds other operations (OpenAPI links: clients and contract fuzzers
+    follow them, e.g. a listing's `next_token` into its next page)."""
+    return {
+        "description": description,
+        "links": {
+            name: {"operationId": operation_id, "parameters": dict(parameters)}
+            for name, (operation_id, parameters) in links.items()
+        },
+    }
+
+
 def api_responses(
     success: Mapping[int, str | OpenAPIResponse],
     *,
