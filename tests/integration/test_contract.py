@@ -23,8 +23,12 @@ import pytest
 from local.fuzz import EXCLUDED_CHECKS, FuzzRun, admin_key
 from tests.integration.conftest import RunningStack, start_stack, stop_stack
 
-# Examples per operation in `make test` (a run takes about 90 s here); `make fuzz` uses 150.
-CI_EXAMPLES = 20
+# `make test` budget: about 90 s of fuzzing on a busy 2-core machine. The coverage phase (some
+# 600 deterministic boundary and negative cases whatever the example count, two minutes alone
+# here) runs in `make fuzz`, with 150 examples per operation instead of these.
+CI_EXAMPLES = 15
+CI_PHASES = ("examples", "fuzzing", "stateful")
+CI_WORKERS = 4
 
 EXCLUDED_WITH_REASONS = {
     "unsupported_method": "API Gateway HTTP API answers an undeclared method with 404, never 405",
@@ -78,7 +82,13 @@ def test_excluded_checks_are_the_named_ones() -> None:
 def test_the_api_keeps_its_contract_under_fuzzing(fuzz_stack: RunningStack, tmp_path: Path) -> None:
     log_offset = fuzz_stack.log_file.stat().st_size
     output = tmp_path / "schemathesis.txt"
-    run = FuzzRun(api_url=fuzz_stack.api_url, api_key=admin_key(fuzz_stack.state), examples=CI_EXAMPLES)
+    run = FuzzRun(
+        api_url=fuzz_stack.api_url,
+        api_key=admin_key(fuzz_stack.state),
+        examples=CI_EXAMPLES,
+        phases=CI_PHASES,
+        workers=CI_WORKERS,
+    )
     result = run.run(output=output)
     report = output.read_text(errors="replace")
     assert result.returncode == 0, f"schemathesis found problems ({output}):\n{report[-12000:]}"
