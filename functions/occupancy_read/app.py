@@ -4,6 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
+from sitepulse.access.edge import current_limits
 from sitepulse.common.aws import dynamodb
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.openapi_responses import api_responses, linked
@@ -53,7 +54,8 @@ def list_sensors(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> SensorList:
-    return service.sensors(limit, next_token)
+    # A key limited to sensor prefixes lists only those sensors.
+    return service.sensors(limit, next_token, current_limits().sensors)
 
 
 @app.get(

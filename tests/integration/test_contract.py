@@ -54,7 +54,7 @@ def _ingest_some_polls(stack: RunningStack) -> None:
     import sys
 
     from tests.integration.conftest import ROOT
-    from tests.unit.uptime_reports.scenario import build_scenario
+    from tests.unit.store_uptime.scenario import build_scenario
 
     scenario = build_scenario(stores=4, seed=5, prefix="fuzz-")
     s3 = stack.client("s3")

@@ -8,9 +8,10 @@ answer, all errors with the ONE error body the API sends (`sitepulse.common.http
   `{"message": str, "errors"?: [{"field", "message"}]}` (`errors` only on 422, one entry per
   wrong field); `sitepulse.common.http` builds every error answer from it.
 * `api_responses` adds the statuses that apply to every route (422 when it takes input,
-  429 from the gateway's throttling, 503 when AWS keeps failing), the body statuses
-  (400, 413) for routes with a JSON body, and, for every route that is not public, the
-  statuses of the authorizer: `AUTH_STATUSES` is the one place that lists them.
+  429 from the gateway's throttling, 503 when AWS keeps failing) and the body statuses
+  (400, 413) for routes with a JSON body. 401 and 403 depend on the route's scope, not on
+  its code: `local.openapi.with_access_control` adds them to every protected operation from
+  the one route → scope table, with this same error body.
 """
 
 from collections.abc import Mapping
@@ -20,10 +21,6 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from sitepulse.common.errors import ErrorBody
 from sitepulse.common.http import MAX_BODY_BYTES
-
-# 401 and 403 are answered by the authorizer on every route that is not public (SPEC §8).
-# Listing them here documents them on every protected route at once.
-AUTH_STATUSES: dict[int, str] = {}
 
 VALIDATION = "Validation failed: `errors` names each wrong field or parameter and why"
 THROTTLED = "Too many requests: the API's throttling limit was reached; retry later"
@@ -69,7 +66,6 @@ def api_responses(
     conflict: str | None = None,
     body: bool = False,
     validated: bool = True,
-    public: bool = False,
 ) -> dict[int, OpenAPIResponse]:
     """Every status a route answers. `success` maps a status to its description (the body is
     the route's return type) or to a full response object (e.g. a redirect without body)."""
@@ -81,8 +77,6 @@ def api_responses(
     if body:
         errors[400] = error_response(MALFORMED)
         errors[413] = error_response(TOO_LARGE)
-    if not public:
-        errors.update({status: error_response(text) for status, text in AUTH_STATUSES.items()})
     if not_found:
         errors[404] = error_response(not_found)
     if conflict:

@@ -236,7 +236,12 @@ class OccupancyRepository:
                 return events
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def list_sensors(self, limit: int, next_token: str | None) -> tuple[list[str], str | None]:
+    def list_sensors(
+        self, limit: int, next_token: str | None, prefixes: list[str] | None = None
+    ) -> tuple[list[str], str | None]:
+        """Sensors in order; with `prefixes` (an API key's limits) only those matching one."""
+        if prefixes:
+            return self._list_sensors_with_prefixes(limit, next_token, prefixes)
         query: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": SENSOR_INDEX,
@@ -244,20 +249,68 @@ class OccupancyRepository:
             "ExpressionAttributeValues": {":index": {"S": "SENSOR"}},
             "Limit": limit,
         }
-        # A position is a sensor summary: pk S#<sensor>, sk SUMMARY, in the one SENSOR partition.
-        start = SENSOR_LISTING.start_key(
-            next_token,
-            None,
-            expected={
-                "pk": re.compile(f"S#{_SENSOR_NAME.pattern}"),
-                "sk": SUMMARY,
-                "gsi1pk": "SENSOR",
-                "gsi1sk": _SENSOR_NAME,
-            },
-            check=lambda key: key["pk"] == f"S#{key['gsi1sk']}",
-        )
+        start = _sensor_start(next_token, None)
         if start:
             query["ExclusiveStartKey"] = start
         response = self._client.query(**query)
         sensors = [item["gsi1sk"]["S"] for item in response["Items"]]
         return sensors, SENSOR_LISTING.token(response.get("LastEvaluatedKey"), None)
+
+    def _list_sensors_with_prefixes(
+        self, limit: int, next_token: str | None, prefixes: list[str]
+    ) -> tuple[list[str], str | None]:
+        """One `begins_with` range per prefix, in order, resuming after the token's sensor.
+
+        Prefixes are made disjoint first (`ab` covers `abc`), so their ranges follow each other
+        in index order and a page is the next `limit` matching sensors, whatever the prefixes.
+        """
+        filters = {"prefixes": _disjoint_prefixes(prefixes)}
+        start = _sensor_start(next_token, filters)
+        after = start["gsi1sk"]["S"] if start else None
+        items: list[dict[str, Any]] = []
+        for prefix in _disjoint_prefixes(prefixes):
+            if after is not None and not after.startswith(prefix) and prefix < after:
+                continue  # the whole range sorts before the token's sensor
+            exclusive_start = start if after is not None and after.startswith(prefix) else None
+            while len(items) < limit:
+                query: dict[str, Any] = {
+                    "TableName": self._table,
+                    "IndexName": SENSOR_INDEX,
+                    "KeyConditionExpression": "gsi1pk = :index AND begins_with(gsi1sk, :prefix)",
+                    "ExpressionAttributeValues": {":index": {"S": "SENSOR"}, ":prefix": {"S": prefix}},
+                    "Limit": limit - len(items),
+                }
+                if exclusive_start:
+                    query["ExclusiveStartKey"] = exclusive_start
+                response = self._client.query(**query)
+                items.extend(response["Items"])
+                exclusive_start = response.get("LastEvaluatedKey")
+                if not exclusive_start:
+                    break
+            if len(items) >= limit:
+                last = {key: items[-1][key] for key in SENSOR_LISTING.key_types}
+                return [item["gsi1sk"]["S"] for item in items], SENSOR_LISTING.token(last, filters)
+        return [item["gsi1sk"]["S"] for item in items], None
+
+
+def _sensor_start(next_token: str | None, filters: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A position is a sensor summary: pk S#<sensor>, sk SUMMARY, in the one SENSOR partition."""
+    return SENSOR_LISTING.start_key(
+        next_token,
+        filters,
+        expected={
+            "pk": re.compile(f"S#{_SENSOR_NAME.pattern}"),
+            "sk": SUMMARY,
+            "gsi1pk": "SENSOR",
+            "gsi1sk": _SENSOR_NAME,
+        },
+        check=lambda key: key["pk"] == f"S#{key['gsi1sk']}",
+    )
+
+
+def _disjoint_prefixes(prefixes: list[str]) -> list[str]:
+    kept: list[str] = []
+    for prefix in sorted(set(prefixes)):
+        if not kept or not prefix.startswith(kept[-1]):
+            kept.append(prefix)
+    return kept
