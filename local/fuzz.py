@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     if state is None:
         print("no running stack found: starting one with the demo data, as `make run` does", flush=True)
         return _with_own_stack(args)
-    return _fuzz(state, args, logs=sorted((args.state_file.parent / "logs").glob("*.log")))
+    return _fuzz(state, args, log_dir(state, args.state_file))
 
 
 def _running_stack(state_file: Path) -> dict[str, Any] | None:
@@ -147,7 +147,27 @@ def _running_stack(state_file: Path) -> dict[str, Any] | None:
         return None
 
 
-def _fuzz(state: dict[str, Any], args: argparse.Namespace, logs: list[Path]) -> int:
+def log_dir(state: dict[str, Any], state_file: Path) -> Path:
+    """Where the stack writes its logs (`stack.log` and one file per function)."""
+    return Path(state["logs"]) if state.get("logs") else state_file.with_name("logs")
+
+
+def log_offsets(directory: Path) -> dict[Path, int]:
+    return {log: log.stat().st_size for log in directory.glob("*.log")}
+
+
+def new_tracebacks(directory: Path, offsets: dict[Path, int]) -> list[Path]:
+    """The log files that got a traceback since `offsets` (files created since count from 0)."""
+    found = []
+    for log in sorted(directory.glob("*.log")):
+        with log.open("rb") as handle:
+            handle.seek(offsets.get(log, 0))
+            if b"Traceback" in handle.read():
+                found.append(log)
+    return found
+
+
+def _fuzz(state: dict[str, Any], args: argparse.Namespace, logs: Path) -> int:
     run = FuzzRun(
         api_url=state["api_url"],
         api_key=admin_key(state),
@@ -156,26 +176,15 @@ def _fuzz(state: dict[str, Any], args: argparse.Namespace, logs: list[Path]) -> 
         workers=args.workers,
     )
     print(f"fuzzing {run.api_url}: {args.examples} examples per operation, seed {args.seed}", flush=True)
-    offsets = {log: log.stat().st_size for log in logs if log.exists()}
+    offsets = log_offsets(logs)
     code = subprocess.call(
         run.command(), env={**os.environ, "SCHEMATHESIS_HOOKS": CHECKS_MODULE, "PYTHONPATH": str(ROOT)}
     )
-    tracebacks = new_tracebacks(offsets)
+    tracebacks = new_tracebacks(logs, offsets)
     if tracebacks:
         print(f"the stack logged tracebacks while fuzzing: {', '.join(map(str, tracebacks))}")
         return code or 1
     return code
-
-
-def new_tracebacks(offsets: dict[Path, int]) -> list[Path]:
-    """The log files that got a traceback after the recorded offsets."""
-    found = []
-    for log, offset in offsets.items():
-        with log.open("rb") as handle:
-            handle.seek(offset)
-            if b"Traceback" in handle.read():
-                found.append(log)
-    return found
 
 
 def _with_own_stack(args: argparse.Namespace) -> int:
@@ -185,7 +194,7 @@ def _with_own_stack(args: argparse.Namespace) -> int:
         # The demo data, as `make run` has it: reports then have polls to compute (and complete).
         stack = start_stack(Path(workdir))
         try:
-            return _fuzz(stack.state, args, logs=[stack.log_file])
+            return _fuzz(stack.state, args, log_dir(stack.state, stack.state_file))
         finally:
             stop_stack(stack)
 
