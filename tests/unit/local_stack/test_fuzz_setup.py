@@ -49,3 +49,17 @@ def test_every_check_runs_but_the_named_exclusions() -> None:
     assert (
         command[command.index("--seed") + 1] == "3" and command[command.index("--max-examples") + 1] == "150"
     )
+
+
+def test_only_tracebacks_logged_during_the_run_count(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from local.fuzz import log_offsets, new_tracebacks
+
+    old = tmp_path / "stack.log"
+    old.write_text("Traceback (most recent call last): from an earlier test\n")
+    offsets = log_offsets(tmp_path)
+    assert new_tracebacks(tmp_path, offsets) == []
+    (tmp_path / "OccupancyReadFunction.log").write_text('{"level":"ERROR","exception":"Traceback (most…"}\n')
+    assert new_tracebacks(tmp_path, offsets) == [tmp_path / "OccupancyReadFunction.log"]
+    with old.open("a") as log:
+        log.write("Traceback again\n")
+    assert old in new_tracebacks(tmp_path, offsets)
