@@ -24,16 +24,15 @@ from typing import Any
 
 from sitepulse.common import dynamo, idempotent
 from sitepulse.common.aws import DynamoDBClient
-from sitepulse.common.errors import InvalidInputError
 from sitepulse.common.idempotent import WriteOutcome
-from sitepulse.common.pagination import decode_token, encode_token
+from sitepulse.common.pagination import Listing
 from sitepulse.common.timestamps import from_sortable, sortable_instant
 from sitepulse.temperature.models import ID_PATTERN
 from sitepulse.temperature.windows import Aggregate, Plan, bucket_name, exact_sum
 
 _PUT, _BUCKET, _SUMMARY = range(3)  # positions in the write transaction
-_TOKEN_KEYS = {"pk", "sk"}
-_ROOM_SK_PATTERN = "ROOM#" + ID_PATTERN.removeprefix("^")
+ROOM_LISTING = Listing("rooms", {"pk": "S", "sk": "S"})
+_ROOM_SK = re.compile("ROOM#" + ID_PATTERN.removeprefix("^").removesuffix("$"))
 
 
 @dataclass(frozen=True)
@@ -225,7 +224,10 @@ class TemperatureRepository:
             # One more than asked: a full last page then carries no token to an empty page.
             "Limit": limit + 1,
         }
-        start = _start_key(next_token, pk)
+        # A position is a room summary of this building's partition; the building is the filter.
+        start = ROOM_LISTING.start_key(
+            next_token, {"building": building}, expected={"pk": pk, "sk": _ROOM_SK}
+        )
         if start:
             query["ExclusiveStartKey"] = start
         response = self._client.query(**query)
@@ -243,19 +245,9 @@ class TemperatureRepository:
             )
             for item in items
         ]
-        return rooms, encode_token(last_key)
+        return rooms, ROOM_LISTING.token(last_key, {"building": building})
 
 
 def _sum_readings(items: Iterable[dict[str, Any]]) -> Aggregate:
     values = [Decimal(item["t"]["N"]) for item in items]
     return Aggregate(exact_sum(values), len(values))
-
-
-def _start_key(next_token: str | None, pk: str) -> dict[str, Any] | None:
-    """Only tokens issued for this building's listing: anything else would make DynamoDB fail."""
-    key = decode_token(next_token, _TOKEN_KEYS)
-    if key is None:
-        return None
-    if key["pk"] != {"S": pk} or "S" not in key["sk"] or not re.fullmatch(_ROOM_SK_PATTERN, key["sk"]["S"]):
-        raise InvalidInputError("next_token", "not a token issued for this building's room list")
-    return key

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sitepulse.common.errors import ConflictError, InvalidInputError, KeyTakenError, NotFoundError
-from sitepulse.common.timestamps import format_instant, utc_now
+from sitepulse.common.timestamps import format_instant, parse_instant, utc_now
 from sitepulse.temperature.durations import DEFAULT_DURATION, parse_duration
 from sitepulse.temperature.models import (
     AverageTemperature,
@@ -14,7 +14,6 @@ from sitepulse.temperature.models import (
     RoomList,
     RoomSummary,
     exact_temperature,
-    parse_bounded_instant,
 )
 from sitepulse.temperature.repository import StoredReading, TemperatureRepository
 from sitepulse.temperature.windows import Window, mean, plan
@@ -106,6 +105,6 @@ def _parse_end(value: str) -> datetime:
     if unescaped:
         value = f"{unescaped[1]}+{unescaped[2]}"
     try:
-        return parse_bounded_instant(value)
+        return parse_instant(value)
     except ValueError as exc:
         raise InvalidInputError("end", str(exc)) from None
