@@ -7,7 +7,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from sitepulse.access.edge import current_limits
 from sitepulse.bookings.models import (
-    DATE_PATTERN,
     MAX_HOTEL_ID,
     MAX_YEAR,
     MIN_YEAR,
@@ -19,18 +18,53 @@ from sitepulse.bookings.models import (
 )
 from sitepulse.bookings.wiring import booking_service
 from sitepulse.common.http import create_app, lambda_entry
+from sitepulse.common.openapi_responses import api_responses, linked
+from sitepulse.common.pagination import TOKEN_QUERY
+from sitepulse.common.timestamps import DATE_QUERY, INSTANT_QUERY, MAX_LENGTH
+from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
 
 service = booking_service()
 app = create_app()
 
 HotelParam = Annotated[int, Query(ge=1, le=MAX_HOTEL_ID, description="Required")]
 InstantParam = Annotated[
-    str | None, Query(max_length=40, description="ISO 8601 instant; compared with timestamp")
+    str | None,
+    Query(
+        max_length=MAX_LENGTH,
+        description=f"Compared with the events' timestamp; __gte must not be after __lte. "
+        f"{INSTANT_DESCRIPTION}",
+        json_schema_extra=INSTANT_QUERY,
+    ),
 ]
-NightParam = Annotated[str | None, Query(pattern=DATE_PATTERN, description="YYYY-MM-DD")]
+NightParam = Annotated[
+    str | None,
+    Query(
+        max_length=10,
+        description="YYYY-MM-DD, 1970-01-01 … 9999-12-31; __gte must not be after __lte",
+        json_schema_extra=DATE_QUERY,
+    ),
+]
 
 
-@app.get("/api/events", summary="A hotel's events by timestamp (filtered, paginated)", tags=["bookings"])
+@app.get(
+    "/api/events",
+    summary="A hotel's events by timestamp (filtered, paginated)",
+    operation_id="listEvents",
+    responses=api_responses(
+        {
+            200: linked(
+                "One page of events; `next_token` is null on the last page",
+                {
+                    "NextPage": (
+                        "listEvents",
+                        {"hotel_id": "$request.query.hotel_id", "next_token": "$response.body#/next_token"},
+                    )
+                },
+            )
+        }
+    ),
+    tags=["bookings"],
+)
 def list_events(
     hotel_id: HotelParam,
     updated__gte: InstantParam = None,
@@ -40,7 +74,7 @@ def list_events(
     night_of_stay__gte: NightParam = None,
     night_of_stay__lte: NightParam = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> BookingEventList:
     return service.events(
         hotel_id,
@@ -55,7 +89,12 @@ def list_events(
     )
 
 
-@app.get("/api/dashboard", summary="Bookings per day, month or year of a hotel-year", tags=["bookings"])
+@app.get(
+    "/api/dashboard",
+    summary="Bookings per day, month or year of a hotel-year",
+    responses=api_responses({200: "Every period of the year, zeros included"}),
+    tags=["bookings"],
+)
 def dashboard(
     hotel_id: HotelParam,
     year: Annotated[int, Query(ge=MIN_YEAR, le=MAX_YEAR)],
@@ -64,10 +103,23 @@ def dashboard(
     return service.dashboard(hotel_id, year, period)
 
 
-@app.get("/api/hotels", summary="Hotels that have events (ascending ids, paginated)", tags=["bookings"])
+@app.get(
+    "/api/hotels",
+    summary="Hotels that have events (ascending ids, paginated)",
+    operation_id="listHotels",
+    responses=api_responses(
+        {
+            200: linked(
+                "One page of hotel ids; `next_token` is null on the last page",
+                {"NextPage": ("listHotels", {"next_token": "$response.body#/next_token"})},
+            )
+        }
+    ),
+    tags=["bookings"],
+)
 def list_hotels(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> HotelList:
     # A key limited to hotel ids lists only those.
     return service.hotels(limit, next_token, current_limits().hotels)

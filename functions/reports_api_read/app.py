@@ -7,6 +7,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from sitepulse.common.http import create_app, lambda_entry
+from sitepulse.common.openapi_responses import api_responses, linked
+from sitepulse.common.pagination import TOKEN_QUERY
 from sitepulse.store_uptime.report.models import LegacyReportStatus, Report, ReportList
 from sitepulse.store_uptime.report.wiring import report_queries
 
@@ -19,11 +21,22 @@ ReportId = Annotated[
 
 
 @app.get(
-    "/api/reports", summary="Reports, newest first, with status and progress (paginated)", tags=["reports"]
+    "/api/reports",
+    summary="Reports, newest first, with status and progress (paginated)",
+    operation_id="listReports",
+    responses=api_responses(
+        {
+            200: linked(
+                "One page of reports; `next_token` is null on the last page",
+                {"NextPage": ("listReports", {"next_token": "$response.body#/next_token"})},
+            )
+        }
+    ),
+    tags=["reports"],
 )
 def list_reports(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> ReportList:
     return queries.newest(limit, next_token)
 
@@ -31,7 +44,8 @@ def list_reports(
 @app.get(
     "/api/reports/<report_id>",
     summary="State of a report; a presigned download URL once Complete",
-    responses={404: {"description": "Unknown report"}},
+    operation_id="getReport",
+    responses=api_responses({200: "The report's state"}, not_found="Unknown report"),
     tags=["reports"],
 )
 def get_report(report_id: ReportId) -> Report:
@@ -41,11 +55,24 @@ def get_report(report_id: ReportId) -> Report:
 @app.get(
     "/api/reports/<report_id>/csv",
     summary="Redirect (302) to the report CSV's presigned URL",
-    responses={
-        302: {"description": "Location: the presigned S3 URL (expires within 1 hour)"},
-        404: {"description": "Unknown report"},
-        409: {"description": "The report is still Running, or Failed: there is no CSV"},
-    },
+    operation_id="downloadReport",
+    responses=api_responses(
+        {
+            302: {
+                "description": "Redirect to the CSV (no body)",
+                "headers": {
+                    "Location": {
+                        "description": "The presigned S3 URL of the CSV (expires within 1 hour)",
+                        "required": True,
+                        "schema": {"type": "string", "format": "uri"},
+                    }
+                },
+                "content": {},
+            }
+        },
+        not_found="Unknown report",
+        conflict="The report is still Running, or Failed: there is no CSV",
+    ),
     tags=["reports"],
 )
 def download_report(report_id: ReportId) -> Response[None]:
@@ -54,7 +81,13 @@ def download_report(report_id: ReportId) -> Response[None]:
 
 
 @app.get(
-    "/get_report", summary="Original API: report status and download URL", tags=["reports (original API)"]
+    "/get_report",
+    summary="Original API: report status and download URL",
+    operation_id="getReportStatus",
+    responses=api_responses(
+        {200: "The report's status (and download URL once Complete)"}, not_found="Unknown report"
+    ),
+    tags=["reports (original API)"],
 )
 def get_report_legacy(report_id: Annotated[str, Query(min_length=1, max_length=128)]) -> LegacyReportStatus:
     return queries.legacy_status(report_id)

@@ -6,6 +6,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from sitepulse.access.edge import current_limits
 from sitepulse.common.http import create_app, lambda_entry
+from sitepulse.common.openapi_responses import api_responses, linked
+from sitepulse.common.pagination import TOKEN_QUERY
+from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
+from sitepulse.common.timestamps import INSTANT_QUERY, MAX_LENGTH
+from sitepulse.temperature.durations import DURATION_PATTERN
 from sitepulse.temperature.models import (
     ID_DESCRIPTION,
     ID_PATTERN,
@@ -25,6 +30,10 @@ IdPath = Annotated[str, Path(pattern=ID_PATTERN, description=ID_DESCRIPTION)]
 @app.get(
     "/api/v1/buildings/<building>/rooms/<room>/temperatures/average",
     summary="Average temperature over the window (end − duration, end]",
+    operation_id="getAverageTemperature",
+    responses=api_responses(
+        {200: "The exact mean (null without readings) and the window"}, not_found="Unknown room or building"
+    ),
     tags=["temperature"],
 )
 def average_temperature(
@@ -33,13 +42,17 @@ def average_temperature(
     duration: Annotated[
         str | None,
         Query(
-            max_length=64, description="<n>s|m|h|d or ISO 8601 (PT15M, P1DT2H); > 0, ≤ 366 days; default 15m"
+            max_length=64,
+            description="<n>s|m|h|d or ISO 8601 (PT15M, P1DT2H, P2W); > 0, ≤ 366 days; default 15m",
+            json_schema_extra={"pattern": DURATION_PATTERN},
         ),
     ] = None,
     end: Annotated[
         str | None,
         Query(
-            max_length=64, description="ISO 8601 instant (naive = UTC), included in the window; default now"
+            max_length=MAX_LENGTH,
+            description=f"Window end, included; default now. {INSTANT_DESCRIPTION}",
+            json_schema_extra=INSTANT_QUERY,
         ),
     ] = None,
 ) -> AverageTemperature:
@@ -49,6 +62,8 @@ def average_temperature(
 @app.get(
     "/api/v1/buildings/<building>/rooms/<room>/temperatures/series",
     summary="Average and count per step of [from, to), from hourly buckets (at most 1000 points)",
+    operation_id="getTemperatureSeries",
+    responses=api_responses({200: "One point per step (null average when empty)"}, not_found="Unknown room"),
     tags=["temperature"],
 )
 def temperature_series(
@@ -56,10 +71,20 @@ def temperature_series(
     room: IdPath,
     from_: Annotated[
         str | None,
-        Query(alias="from", max_length=40, description="ISO 8601, floored to the hour; default to − 7 days"),
+        Query(
+            alias="from",
+            max_length=MAX_LENGTH,
+            description=f"Floored to the hour; default to − 7 days. {INSTANT_DESCRIPTION}",
+            json_schema_extra=INSTANT_QUERY,
+        ),
     ] = None,
     to: Annotated[
-        str | None, Query(max_length=40, description="ISO 8601, floored to the hour; default now")
+        str | None,
+        Query(
+            max_length=MAX_LENGTH,
+            description=f"Floored to the hour; default now. {INSTANT_DESCRIPTION}",
+            json_schema_extra=INSTANT_QUERY,
+        ),
     ] = None,
     step: Annotated[
         str | None, Query(max_length=32, description="A whole number of hours (1h, 6h, 1d, PT2H); default 1h")
@@ -68,10 +93,26 @@ def temperature_series(
     return service.series(building, room, from_, to, step)
 
 
-@app.get("/api/v1/buildings", summary="Buildings with readings (sorted, paginated)", tags=["temperature"])
+@app.get(
+    "/api/v1/buildings",
+    summary="Buildings with readings (sorted, paginated)",
+    operation_id="listBuildings",
+    responses=api_responses(
+        {
+            200: linked(
+                "One page of buildings; `next_token` is null on the last page",
+                {
+                    "NextPage": ("listBuildings", {"next_token": "$response.body#/next_token"}),
+                    "Rooms": ("listRooms", {"building": "$response.body#/buildings/0"}),
+                },
+            )
+        }
+    ),
+    tags=["temperature"],
+)
 def list_buildings(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> BuildingList:
     # A key limited to buildings lists only those.
     return service.buildings(limit, next_token, current_limits().buildings)
@@ -80,12 +121,27 @@ def list_buildings(
 @app.get(
     "/api/v1/buildings/<building>/rooms",
     summary="Rooms of a building with their latest reading (sorted, paginated)",
+    operation_id="listRooms",
+    responses=api_responses(
+        {
+            200: linked(
+                "One page of rooms; `next_token` is null on the last page",
+                {
+                    "NextPage": (
+                        "listRooms",
+                        {"building": "$request.path.building", "next_token": "$response.body#/next_token"},
+                    )
+                },
+            )
+        },
+        not_found="Unknown building",
+    ),
     tags=["temperature"],
 )
 def list_rooms(
     building: IdPath,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> RoomList:
     return service.rooms(building, limit, next_token)
 

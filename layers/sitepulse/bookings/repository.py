@@ -27,6 +27,7 @@ if the id is taken (→ replay or conflict) or another writer moved the state fi
 meaning across all tables (README, "Key prefixes").
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,17 +36,20 @@ from typing import Any
 from sitepulse.bookings.transitions import BookingEvent, NightState, transition
 from sitepulse.common import dynamo, idempotent
 from sitepulse.common.aws import DynamoDBClient
-from sitepulse.common.errors import InvalidInputError
 from sitepulse.common.idempotent import WriteOutcome
-from sitepulse.common.pagination import decode_token, encode_token
+from sitepulse.common.pagination import Listing
 from sitepulse.common.timestamps import from_sortable, sortable_instant
 
 EVENT_INDEX = "gsi1"
 _EVENT_PREFIX = "E#"
 _EVENT_SK = "EVENT"
 _STATE_SK = "STATE"
-_INDEX_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
 _ID_WIDTH = 16  # digits of 2^53 − 1, the largest id
+EVENT_LISTING = Listing("hotel-events", {"pk": "S", "sk": "S", "gsi1pk": "S", "gsi1sk": "S"})
+# Positions are event items: pk E#<id>, gsi1sk <sortable ts>#<id on 16 digits> (same id).
+_EVENT_PK = re.compile(r"E#[1-9][0-9]{0,15}", re.ASCII)
+_POSITION = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#\d{16}", re.ASCII)
+HOTEL_LISTING = Listing("hotels", {"pk": "S", "sk": "S", "gsi1pk": "S", "gsi1sk": "S"})
 _HOTELS = "HOTELS"
 _HOTEL_SK = "HOTEL"
 _HOTEL_WIDTH = 10  # digits of 2^31 − 1, the largest hotel id
@@ -265,10 +269,19 @@ class BookingRepository:
             "ExpressionAttributeValues": {":hotels": {"S": _HOTELS}},
             "Limit": limit + 1,  # one more: a full last page carries no token to an empty page
         }
-        start = decode_token(next_token, _INDEX_KEYS)
+        # A position is a hotel marker: pk HOTEL#<id>, the same id on 10 digits in gsi1sk.
+        start = HOTEL_LISTING.start_key(
+            next_token,
+            None,
+            expected={
+                "pk": re.compile(r"HOTEL#[1-9][0-9]{0,9}", re.ASCII),
+                "sk": _HOTEL_SK,
+                "gsi1pk": _HOTELS,
+                "gsi1sk": re.compile(rf"[0-9]{{{_HOTEL_WIDTH}}}", re.ASCII),
+            },
+            check=lambda values: values["pk"] == _hotel_pk(int(values["gsi1sk"])),
+        )
         if start is not None:
-            if start["gsi1pk"] != {"S": _HOTELS} or start["sk"] != {"S": _HOTEL_SK}:
-                raise InvalidInputError("next_token", "not a token issued for the hotel list")
             query["ExclusiveStartKey"] = start
         response = self._client.query(**query)
         hotels = [int(item["gsi1sk"]["S"]) for item in response["Items"]]
@@ -277,12 +290,12 @@ class BookingRepository:
             hotels = hotels[:limit]
             last = hotels[-1]
             last_key = {
-                "pk": {"S": f"HOTEL#{last}"},
+                "pk": {"S": _hotel_pk(last)},
                 "sk": {"S": _HOTEL_SK},
                 "gsi1pk": {"S": _HOTELS},
                 "gsi1sk": {"S": f"{last:0{_HOTEL_WIDTH}d}"},
             }
-        return hotels, encode_token(last_key)
+        return hotels, HOTEL_LISTING.token(last_key, None)
 
     def list_events(
         self, criteria: EventQuery, limit: int, next_token: str | None
@@ -296,9 +309,18 @@ class BookingRepository:
         lower = sortable_instant(criteria.updated_from) if criteria.updated_from else None
         upper = f"{sortable_instant(criteria.updated_to)}#~" if criteria.updated_to else None
         query = self._events_query(criteria, lower, upper)
-        start = decode_token(next_token, _INDEX_KEYS)
+        start = EVENT_LISTING.start_key(
+            next_token,
+            listing_filters(criteria),
+            expected={
+                "pk": _EVENT_PK,
+                "sk": _EVENT_SK,
+                "gsi1pk": _hotel_pk(criteria.hotel_id),
+                "gsi1sk": _POSITION,
+            },
+            check=lambda key: _position_in_range(key, lower, upper),
+        )
         if start is not None:
-            self._check_start(start, criteria.hotel_id, lower, upper)
             query["ExclusiveStartKey"] = start
         events: list[BookingEvent] = []
         last_key: dict[str, Any] | None = None
@@ -310,7 +332,7 @@ class BookingRepository:
             if last_key is None or len(events) >= limit:
                 break
             query["ExclusiveStartKey"] = last_key
-        return events, encode_token(last_key)
+        return events, EVENT_LISTING.token(last_key, listing_filters(criteria))
 
     def _events_query(self, criteria: EventQuery, lower: str | None, upper: str | None) -> dict[str, Any]:
         values: dict[str, Any] = {":hotel": _hotel_pk(criteria.hotel_id)}
@@ -347,18 +369,22 @@ class BookingRepository:
             query["FilterExpression"] = " AND ".join(filters)
         return query
 
-    @staticmethod
-    def _check_start(start: dict[str, Any], hotel_id: int, lower: str | None, upper: str | None) -> None:
-        """A token only continues the query that issued it (DynamoDB would reject it with a 400)."""
-        if any(set(value) != {"S"} for value in start.values()):
-            raise InvalidInputError("next_token", "not a token issued by this API")
-        position = start["gsi1sk"]["S"]
-        valid = (
-            start["gsi1pk"]["S"] == _hotel_pk(hotel_id)
-            and start["sk"]["S"] == _EVENT_SK
-            and start["pk"]["S"].startswith(_EVENT_PREFIX)
-            and (lower is None or position >= lower)
-            and (upper is None or position <= upper)
-        )
-        if not valid:
-            raise InvalidInputError("next_token", "does not belong to this query (same filters are required)")
+
+def listing_filters(criteria: EventQuery) -> dict[str, Any]:
+    """What a token of this listing is bound to: every criterion (limit may change between pages)."""
+    return {
+        "hotel_id": criteria.hotel_id,
+        "updated_from": criteria.updated_from.isoformat() if criteria.updated_from else None,
+        "updated_to": criteria.updated_to.isoformat() if criteria.updated_to else None,
+        "rpg_status": criteria.rpg_status,
+        "room_id": criteria.room_id,
+        "night_from": criteria.night_from.isoformat() if criteria.night_from else None,
+        "night_to": criteria.night_to.isoformat() if criteria.night_to else None,
+    }
+
+
+def _position_in_range(key: dict[str, str], lower: str | None, upper: str | None) -> bool:
+    """The event's own id on both keys, its position within the queried timestamp range."""
+    position = key["gsi1sk"]
+    same_event = int(position.rsplit("#", 1)[1]) == int(key["pk"].removeprefix("E#"))
+    return same_event and (lower is None or position >= lower) and (upper is None or position <= upper)

@@ -12,13 +12,12 @@ from sitepulse.bookings.models import (
     HotelList,
     Period,
     PeriodBookings,
-    parse_instant_since_1970,
     parse_night,
 )
 from sitepulse.bookings.repository import BookingRepository, EventQuery
 from sitepulse.bookings.transitions import BookingEvent
 from sitepulse.common.errors import ConflictError, InvalidInputError, KeyTakenError
-from sitepulse.common.timestamps import format_instant
+from sitepulse.common.timestamps import format_instant, parse_instant
 
 
 class BookingService:
@@ -124,7 +123,7 @@ def _instant_param(field: str, value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        return parse_instant_since_1970(value)
+        return parse_instant(value)
     except ValueError as exc:
         raise InvalidInputError(field, str(exc)) from None
 

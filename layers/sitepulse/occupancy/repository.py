@@ -15,6 +15,7 @@ instant lookup reads within a single day's partition. Every key prefix has one m
 across all tables (README, "Key prefixes"). The write is `common.idempotent.write_once`.
 """
 
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -22,13 +23,15 @@ from typing import Any
 from sitepulse.common import dynamo, idempotent
 from sitepulse.common.aws import DynamoDBClient
 from sitepulse.common.idempotent import WriteOutcome
-from sitepulse.common.pagination import decode_token, encode_token
+from sitepulse.common.pagination import Listing
 from sitepulse.common.timestamps import sortable_instant
 from sitepulse.occupancy.buckets import buckets_of
+from sitepulse.occupancy.models import SENSOR_PATTERN
 
 SUMMARY = "SUMMARY"
 SENSOR_INDEX = "gsi1"
-_INDEX_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
+SENSOR_LISTING = Listing("sensors", {"pk": "S", "sk": "S", "gsi1pk": "S", "gsi1sk": "S"})
+_SENSOR_NAME = re.compile(SENSOR_PATTERN.removeprefix("^").removesuffix("$"))
 _BATCH_GET_LIMIT = 100
 
 
@@ -225,12 +228,12 @@ class OccupancyRepository:
             "ExpressionAttributeValues": {":index": {"S": "SENSOR"}},
             "Limit": limit,
         }
-        start = decode_token(next_token, _INDEX_KEYS)
+        start = _sensor_start(next_token, None)
         if start:
             query["ExclusiveStartKey"] = start
         response = self._client.query(**query)
         sensors = [item["gsi1sk"]["S"] for item in response["Items"]]
-        return sensors, encode_token(response.get("LastEvaluatedKey"))
+        return sensors, SENSOR_LISTING.token(response.get("LastEvaluatedKey"), None)
 
     def _list_sensors_with_prefixes(
         self, limit: int, next_token: str | None, prefixes: list[str]
@@ -240,7 +243,8 @@ class OccupancyRepository:
         Prefixes are made disjoint first (`ab` covers `abc`), so their ranges follow each other
         in index order and a page is the next `limit` matching sensors, whatever the prefixes.
         """
-        start = decode_token(next_token, _INDEX_KEYS)
+        filters = {"prefixes": _disjoint_prefixes(prefixes)}
+        start = _sensor_start(next_token, filters)
         after = start["gsi1sk"]["S"] if start else None
         items: list[dict[str, Any]] = []
         for prefix in _disjoint_prefixes(prefixes):
@@ -263,9 +267,24 @@ class OccupancyRepository:
                 if not exclusive_start:
                     break
             if len(items) >= limit:
-                last = {key: items[-1][key] for key in _INDEX_KEYS}
-                return [item["gsi1sk"]["S"] for item in items], encode_token(last)
+                last = {key: items[-1][key] for key in SENSOR_LISTING.key_types}
+                return [item["gsi1sk"]["S"] for item in items], SENSOR_LISTING.token(last, filters)
         return [item["gsi1sk"]["S"] for item in items], None
+
+
+def _sensor_start(next_token: str | None, filters: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A position is a sensor summary: pk S#<sensor>, sk SUMMARY, in the one SENSOR partition."""
+    return SENSOR_LISTING.start_key(
+        next_token,
+        filters,
+        expected={
+            "pk": re.compile(f"S#{_SENSOR_NAME.pattern}"),
+            "sk": SUMMARY,
+            "gsi1pk": "SENSOR",
+            "gsi1sk": _SENSOR_NAME,
+        },
+        check=lambda key: key["pk"] == f"S#{key['gsi1sk']}",
+    )
 
 
 def _disjoint_prefixes(prefixes: list[str]) -> list[str]:

@@ -27,21 +27,21 @@ from typing import Any
 
 from sitepulse.common import dynamo, idempotent
 from sitepulse.common.aws import DynamoDBClient
-from sitepulse.common.errors import InvalidInputError
 from sitepulse.common.idempotent import WriteOutcome
-from sitepulse.common.pagination import decode_token, encode_token
+from sitepulse.common.pagination import Listing
 from sitepulse.common.timestamps import from_sortable, sortable_instant
 from sitepulse.temperature.models import ID_PATTERN
 from sitepulse.temperature.windows import Aggregate, Plan, bucket_name, exact_sum
 
 _PUT, _BUCKET, _SUMMARY = range(3)  # positions in the write transaction
-_TOKEN_KEYS = {"pk", "sk"}
-_INDEX_TOKEN_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
+ROOM_LISTING = Listing("rooms", {"pk": "S", "sk": "S"})
+_ROOM_SK = re.compile("ROOM#" + ID_PATTERN.removeprefix("^").removesuffix("$"))
+BUILDING_LISTING = Listing("buildings", {"pk": "S", "sk": "S", "gsi1pk": "S", "gsi1sk": "S"})
+_BUILDING_NAME = re.compile(ID_PATTERN.removeprefix("^").removesuffix("$"))
 BUILDING_INDEX = "gsi1"
 BUILDING_SK = "BUILDING"
 _BUILDING_KIND = "BUILDING"
 _BUCKET_PREFIX = "HOUR#"
-_ROOM_SK_PATTERN = "ROOM#" + ID_PATTERN.removeprefix("^")
 
 
 @dataclass(frozen=True)
@@ -235,10 +235,19 @@ class TemperatureRepository:
             "ExpressionAttributeValues": dynamo.to_item({":kind": _BUILDING_KIND}),
             "Limit": limit + 1,  # one more: a full last page carries no token to an empty page
         }
-        start = decode_token(next_token, _INDEX_TOKEN_KEYS)
+        # A position is a building marker: pk BLDG#<name>, the same name in gsi1sk.
+        start = BUILDING_LISTING.start_key(
+            next_token,
+            None,
+            expected={
+                "pk": re.compile("BLDG#" + _BUILDING_NAME.pattern),
+                "sk": BUILDING_SK,
+                "gsi1pk": _BUILDING_KIND,
+                "gsi1sk": _BUILDING_NAME,
+            },
+            check=lambda values: values["pk"] == building_pk(values["gsi1sk"]),
+        )
         if start:
-            if start["gsi1pk"] != {"S": _BUILDING_KIND} or start["sk"] != {"S": BUILDING_SK}:
-                raise InvalidInputError("next_token", "not a token issued for the building list")
             query["ExclusiveStartKey"] = start
         response = self._client.query(**query)
         names = [item["gsi1sk"]["S"] for item in response["Items"]]
@@ -249,7 +258,7 @@ class TemperatureRepository:
             last_key = dynamo.to_item(
                 {"pk": building_pk(last), "sk": BUILDING_SK, "gsi1pk": _BUILDING_KIND, "gsi1sk": last}
             )
-        return names, encode_token(last_key)
+        return names, BUILDING_LISTING.token(last_key, None)
 
     def _query(self, pk: str, first_sk: str, last_sk: str) -> Iterable[dict[str, Any]]:
         # Strongly consistent: a client that just posted a reading expects the average to include it.
@@ -287,7 +296,10 @@ class TemperatureRepository:
             # One more than asked: a full last page then carries no token to an empty page.
             "Limit": limit + 1,
         }
-        start = _start_key(next_token, pk)
+        # A position is a room summary of this building's partition; the building is the filter.
+        start = ROOM_LISTING.start_key(
+            next_token, {"building": building}, expected={"pk": pk, "sk": _ROOM_SK}
+        )
         if start:
             query["ExclusiveStartKey"] = start
         response = self._client.query(**query)
@@ -305,19 +317,9 @@ class TemperatureRepository:
             )
             for item in items
         ]
-        return rooms, encode_token(last_key)
+        return rooms, ROOM_LISTING.token(last_key, {"building": building})
 
 
 def _sum_readings(items: Iterable[dict[str, Any]]) -> Aggregate:
     values = [Decimal(item["t"]["N"]) for item in items]
     return Aggregate(exact_sum(values), len(values))
-
-
-def _start_key(next_token: str | None, pk: str) -> dict[str, Any] | None:
-    """Only tokens issued for this building's listing: anything else would make DynamoDB fail."""
-    key = decode_token(next_token, _TOKEN_KEYS)
-    if key is None:
-        return None
-    if key["pk"] != {"S": pk} or "S" not in key["sk"] or not re.fullmatch(_ROOM_SK_PATTERN, key["sk"]["S"]):
-        raise InvalidInputError("next_token", "not a token issued for this building's room list")
-    return key

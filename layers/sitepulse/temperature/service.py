@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sitepulse.common.errors import ConflictError, InvalidInputError, KeyTakenError, NotFoundError
 from sitepulse.common.series import SeriesRules, series_range
-from sitepulse.common.timestamps import format_instant, utc_now
+from sitepulse.common.timestamps import format_instant, parse_instant, utc_now
 from sitepulse.temperature.durations import DEFAULT_DURATION, parse_duration
 from sitepulse.temperature.models import (
     AverageTemperature,
@@ -18,7 +18,6 @@ from sitepulse.temperature.models import (
     TemperaturePoint,
     TemperatureSeries,
     exact_temperature,
-    parse_bounded_instant,
 )
 from sitepulse.temperature.repository import StoredReading, TemperatureRepository
 from sitepulse.temperature.windows import HOUR, Aggregate, Window, bucket_name, mean, plan
@@ -157,6 +156,6 @@ def _parse_end(value: str) -> datetime:
     if unescaped:
         value = f"{unescaped[1]}+{unescaped[2]}"
     try:
-        return parse_bounded_instant(value)
+        return parse_instant(value)
     except ValueError as exc:
         raise InvalidInputError("end", str(exc)) from None

@@ -15,7 +15,7 @@ import pytest
 from bench.cost import CostMeter
 from sitepulse.common.timestamps import format_instant
 from sitepulse.temperature.models import ReadingIn
-from sitepulse.temperature.repository import TemperatureRepository
+from sitepulse.temperature.repository import BUILDING_LISTING, TemperatureRepository
 from sitepulse.temperature.service import TemperatureService
 from tests.unit.conftest import http_event, lambda_context
 from tests.unit.temperature.test_temperature_windows import exact_half_even
@@ -187,6 +187,22 @@ def test_buildings_listing_pages_and_tokens(read: ModuleType, service: Temperatu
     foreign = get(read, "/api/v1/buildings", "/api/v1/buildings", next_token=rooms_page["next_token"])
     assert foreign[0] == 422
     assert get(read, "/api/v1/buildings", "/api/v1/buildings", next_token="garbage!")[0] == 422
+    # A well-formed token of this listing whose position is not a building marker is refused too.
+    marker = {"pk": {"S": "BLDG#alpha"}, "sk": {"S": "BUILDING"}, "gsi1pk": {"S": "BUILDING"}}
+    for position in (
+        {**marker, "gsi1sk": {"S": "zeta"}},
+        {**marker, "gsi1pk": {"S": "SENSOR"}, "gsi1sk": {"S": "alpha"}},
+    ):
+        forged = BUILDING_LISTING.token(position, None)
+        assert get(read, "/api/v1/buildings", "/api/v1/buildings", next_token=forged)[0] == 422
+    resumed = BUILDING_LISTING.token({**marker, "gsi1sk": {"S": "alpha"}}, None)
+    assert get(read, "/api/v1/buildings", "/api/v1/buildings", next_token=resumed)[1][
+        "buildings"
+    ] == names_after("alpha", names)
+
+
+def names_after(first: str, names: list[str]) -> list[str]:
+    return sorted(name for name in names if name > first)
 
 
 def test_a_key_limited_to_buildings_lists_only_those(read: ModuleType, service: TemperatureService) -> None:

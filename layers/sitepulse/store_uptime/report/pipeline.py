@@ -205,7 +205,10 @@ class ReportPipeline:
         report_id = event.report_id
         message = readable_failure(event.error)
         self._reports.fail(report_id, message)
-        logger.warning("report failed", extra={"report_id": report_id, "error": message})
+        # The user reads `message`; the operator gets the raw cause here.
+        logger.warning(
+            "report failed", extra={"report_id": report_id, "error": message, "cause": event.error}
+        )
         return FailedOutput(report_id=report_id, status="Failed", error=message)
 
 

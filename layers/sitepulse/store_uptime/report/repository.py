@@ -18,13 +18,13 @@ finalize can never resurrect or double-count a finished report.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from sitepulse.common import dynamo
-from sitepulse.common.errors import InvalidInputError
-from sitepulse.common.pagination import decode_token, encode_token
+from sitepulse.common.pagination import Listing
 from sitepulse.common.timestamps import parse_instant, sortable_instant
 
 RUNNING = "Running"
@@ -32,7 +32,10 @@ COMPLETE = "Complete"
 FAILED = "Failed"
 REPORT_INDEX = "gsi1"
 _REPORT_KIND = "REPORT"
-_INDEX_TOKEN_KEYS = {"pk", "gsi1pk", "gsi1sk"}
+REPORT_LISTING = Listing("reports", {"pk": "S", "gsi1pk": "S", "gsi1sk": "S"})
+# A position is a report record: pk <id>, gsi1sk <sortable created_at>#<the same id>.
+_REPORT_ID = re.compile(r"[A-Za-z0-9_-]{1,128}", re.ASCII)
+_REPORT_POSITION = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#[A-Za-z0-9_-]{1,128}", re.ASCII)
 
 
 def _listing_position(record: dict[str, Any]) -> str:
@@ -94,10 +97,13 @@ class ReportRepository:
             "ScanIndexForward": False,
             "Limit": limit + 1,  # one more: a full last page carries no token to an empty page
         }
-        start = decode_token(next_token, _INDEX_TOKEN_KEYS)
+        start = REPORT_LISTING.start_key(
+            next_token,
+            None,
+            expected={"pk": _REPORT_ID, "gsi1pk": _REPORT_KIND, "gsi1sk": _REPORT_POSITION},
+            check=lambda values: values["gsi1sk"].endswith("#" + values["pk"]),
+        )
         if start:
-            if start["gsi1pk"] != {"S": _REPORT_KIND}:
-                raise InvalidInputError("next_token", "not a token issued for the report list")
             query["ExclusiveStartKey"] = start
         response = self._client.query(**query)
         records = [dynamo.from_item(item) for item in response["Items"]]
@@ -106,7 +112,7 @@ class ReportRepository:
             records = records[:limit]
             last = records[-1]
             last_key = dynamo.to_item({"pk": last["pk"], "gsi1pk": last["gsi1pk"], "gsi1sk": last["gsi1sk"]})
-        return records, encode_token(last_key)
+        return records, REPORT_LISTING.token(last_key, None)
 
     def set_execution(self, report_id: str, execution_arn: str) -> None:
         self._client.update_item(
