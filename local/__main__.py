@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+from local.fault_spec import ENV_VAR, FaultSpecError, faults_from_env
 from local.stack import ROOT, LocalStack
 
 
@@ -21,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-demo", action="store_true", help="start without demo data")
     parser.add_argument("--no-schedules", action="store_true", help="do not run scheduled functions")
     args = parser.parse_args(argv)
+    try:
+        faults = faults_from_env()
+    except FaultSpecError as error:
+        parser.error(f"{ENV_VAR}: {error}")
 
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -33,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         state_file=args.state_file,
         demo=not args.no_demo,
         schedules=not args.no_schedules,
+        faults=faults,
         log=lambda message: print(message, file=sys.stderr, flush=True),
     ).start()
     print(
@@ -41,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         f"  OpenAPI      {stack.api_url}/api/openapi.json\n"
         f"  Swagger UI   {stack.api_url}/api/docs\n"
         f"  AWS (moto)   {stack.endpoint}   (details: {args.state_file})\n"
+        f"  Faults       {faults.describe() if faults else 'off'}\n"
         f"Press Ctrl-C to stop.",
         file=sys.stderr,
         flush=True,

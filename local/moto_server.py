@@ -39,8 +39,14 @@ class SerialisedDynamoDB:
 
 
 class LocalMotoServer(ThreadedMotoServer):
+    # Optional outermost WSGI middleware (fault injection): outside the DynamoDB lock, so
+    # injected latency never holds it.
+    middleware: Callable[[WsgiApp], WsgiApp] | None = None
+
     def _server_entry(self) -> None:
-        app = SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app))
+        app: WsgiApp = SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app))
+        if self.middleware is not None:
+            app = self.middleware(app)
         self._server = make_server(
             self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
         )

@@ -15,6 +15,8 @@ from typing import Any
 import boto3
 
 from local import lambda_bridge, moto_dynamodb
+from local.fault_spec import FaultSpec, faults_from_env
+from local.faults import FaultInjector, FaultyAws, FaultyRuntime
 from local.functions import FunctionRuntime, merged_environment
 from local.gateway import GatewayServer, Router
 from local.moto_server import LocalMotoServer
@@ -51,6 +53,7 @@ class LocalStack:
     demo: bool = True
     schedules: bool = True
     log: Any = print
+    faults: FaultSpec | None = field(default_factory=faults_from_env)  # SITEPULSE_FAULTS, off by default
     stack: Stack | None = None
     api_url: str = ""
     endpoint: str = ""
@@ -64,6 +67,9 @@ class LocalStack:
         moto_dynamodb.install()  # transactions roll back per item instead of copying whole tables
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log drowns the handlers' logs
         self._moto = LocalMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        injector = FaultInjector(self.faults) if self.faults else None
+        if injector:
+            self._moto.middleware = lambda app: FaultyAws(app, injector)
         self._moto.start()
         _, moto_port = self._moto.get_host_and_port()
         self.endpoint = f"http://127.0.0.1:{moto_port}"
@@ -73,7 +79,9 @@ class LocalStack:
 
         provision(self.stack, boto3.Session())
         runtime = FunctionRuntime(self.stack)
-        lambda_bridge.install(runtime)
+        # Lambda invocations (state machine tasks, schedules) may crash; API Gateway's own path does not.
+        invoker = FaultyRuntime(runtime, injector) if injector else runtime
+        lambda_bridge.install(invoker)
 
         self._gateway = GatewayServer((self.host, self.port), Router(self.stack.routes), runtime)
         host, port = self._gateway.server_address[:2]
@@ -86,9 +94,12 @@ class LocalStack:
             from local.demo import load_demo_data
 
             load_demo_data(self.api_url, self.stack, self.log)
+        if injector:  # deployed and seeded: from now on AWS misbehaves
+            injector.arm()
+            self.log(f"faults: {injector.spec.describe()}")
         self._write_state()
         if self.schedules and self.stack.schedules:
-            self._scheduler = Scheduler(self.stack.schedules, runtime, self.log)
+            self._scheduler = Scheduler(self.stack.schedules, invoker, self.log)
             self._scheduler.start()
         return self
 
@@ -105,6 +116,7 @@ class LocalStack:
                 for m in self.stack.state_machines.values()
             },
             "functions": {f.logical_id: f.name for f in self.stack.functions.values()},
+            "faults": self.faults.describe() if self.faults else None,
             "pid": os.getpid(),
         }
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
