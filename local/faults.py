@@ -21,6 +21,8 @@ Two places, because AWS fails in two places:
   killed or runs out of memory), either before the handler ran or after it did its work but
   before its answer got out.
 
+`GET <endpoint>/moto-api/faults` answers how many faults of each kind were injected so far.
+
 Reproducible: the n-th request to a service draws from `Random("<seed>/<service>/<n>")`, so a
 given sequence of requests meets the same faults on every run (with concurrent clients the
 interleaving, and so the sequence, can differ). Faults are armed after provisioning: the
@@ -49,6 +51,7 @@ _SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/[^/]+/([a-z0-9-]+)/aws4_request")
 _QUERY_SCOPE = re.compile(r"X-Amz-Credential=[^&]*?(?:/|%2F)\d{8}(?:/|%2F)[^/&%]+(?:/|%2F)([a-z0-9-]+)", re.I)
 # moto's Step Functions interpreter signs its Lambda task invocations with this access key.
 _INTERPRETER_KEY = "Credential=ak/"
+COUNTS_PATH = "/moto-api/faults"
 _DDB_PREFIX = "com.amazonaws.dynamodb.v20120810#"
 
 
@@ -156,6 +159,10 @@ class FaultyAws:
         self._injector = injector
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == COUNTS_PATH:  # what was injected so far, by kind
+            body = json.dumps({"spec": self._injector.spec.describe(), "injected": self._injector.injected})
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body.encode()]
         service = service_of(environ) if self._injector.armed else None
         if service is None:
             return self._app(environ, start_response)

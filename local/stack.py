@@ -60,6 +60,7 @@ class LocalStack:
     _moto: LocalMotoServer | None = None
     _gateway: GatewayServer | None = None
     _scheduler: Scheduler | None = None
+    _injector: FaultInjector | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self) -> LocalStack:
@@ -67,7 +68,7 @@ class LocalStack:
         moto_dynamodb.install()  # transactions roll back per item instead of copying whole tables
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log drowns the handlers' logs
         self._moto = LocalMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        injector = FaultInjector(self.faults) if self.faults else None
+        injector = self._injector = FaultInjector(self.faults) if self.faults else None
         if injector:
             self._moto.middleware = lambda app: FaultyAws(app, injector)
         self._moto.start()
@@ -125,6 +126,8 @@ class LocalStack:
         tmp.replace(self.state_file)
 
     def stop(self) -> None:
+        if self._injector:
+            self.log(f"faults injected: {self._injector.injected}")
         if self._scheduler:
             self._scheduler.stop()
         if self._gateway:
