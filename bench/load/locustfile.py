@@ -106,6 +106,8 @@ class _Client(HttpUser):
                     continue
                 if response.status_code >= 400 and response.status_code != 404:
                     response.failure(f"{response.status_code}: {response.text[:200]}")
+                else:  # 404: a read of a sensor/room no write has reached yet is a right answer
+                    response.success()
                 return response
         lost.append(f"{method} {path}: retries exhausted")
         return None

@@ -33,7 +33,7 @@ from botocore.exceptions import ClientError
 from sitepulse.bookings.transitions import BookingEvent, NightState, transition
 from sitepulse.common import dynamo
 from sitepulse.common.aws import DynamoDBClient
-from sitepulse.common.errors import InvalidInputError
+from sitepulse.common.errors import InvalidInputError, ServiceUnavailableError
 from sitepulse.common.pagination import decode_token, encode_token
 from sitepulse.common.timestamps import from_sortable, sortable_instant
 
@@ -165,7 +165,8 @@ class BookingRepository:
                 if not (state_moved or dynamo.is_transaction_conflict(error)):
                     raise
             _backoff(attempt)
-        raise RuntimeError("gave up after repeated concurrent updates of one reservation-night")
+        # Nothing was written (every attempt's transaction was cancelled): the client may retry.
+        raise ServiceUnavailableError("too many concurrent updates of one reservation-night; retry shortly")
 
     def _put_older_event(self, event: BookingEvent) -> RecordOutcome:
         """An event older than the night's latest changes no aggregate: store it alone."""
