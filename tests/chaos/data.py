@@ -25,8 +25,8 @@ class StoreFiles:
     def objects(self) -> list[tuple[str, str]]:
         return [*self.polls, self.hours, self.timezones]
 
-    def reference_csv(self, workdir: Path) -> bytes:
-        """The report the offline engine computes from these files."""
+    def reference_csv(self, workdir: Path, now: str | None = None) -> bytes:
+        """The report the offline engine computes from these files (at `now`, default `self.now`)."""
         polls = workdir / "polls.csv"
         polls.write_text(
             "store_id,status,timestamp_utc\n" + "".join(text.split("\n", 1)[1] for _, text in self.polls),
@@ -36,7 +36,7 @@ class StoreFiles:
         (workdir / "tz.csv").write_text(self.timezones[1], encoding="utf-8")
         out = workdir / "report.csv"
         args = ["--polls", str(polls), "--hours", str(workdir / "hours.csv"), "--tz", str(workdir / "tz.csv")]
-        assert offline_report([*args, "--now", self.now, "--out", str(out)]) == 0
+        assert offline_report([*args, "--now", now or self.now, "--out", str(out)]) == 0
         return out.read_bytes()
 
 

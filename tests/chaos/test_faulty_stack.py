@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -92,26 +93,32 @@ def test_store_polls_ingested_and_report_exact_under_faults(
             break
     assert _ledger_done(faulty_stack, keys)
 
-    headers = {"Idempotency-Key": f"chaos-{SEED}"}
-    started = client.post("/api/reports", {"now": files.now}, headers=headers)
-    assert started.status in (200, 202), started.body
-    report_id = started.json["report_id"]
+    # Three reports at once (at the files' `now`, 3 hours and 1 day earlier), each retried by the
+    # client with its Idempotency-Key: each ends Complete with exactly the offline engine's CSV.
+    last = datetime.fromisoformat(files.now.replace("Z", "+00:00"))
+    nows = [(last - timedelta(hours=h)).strftime("%Y-%m-%dT%H:%M:%SZ") for h in (0, 3, 24)]
+    started = {
+        now: client.post("/api/reports", {"now": now}, headers={"Idempotency-Key": f"chaos-{now}"})
+        for now in nows
+    }
+    assert all(answer.status == 202 for answer in started.values()), {n: a.body for n, a in started.items()}
     deadline = time.monotonic() + 300
-    while (report := client.get(f"/api/reports/{report_id}").json)["status"] == "Running":
-        assert time.monotonic() < deadline, f"report still Running after 300 s: {report}"
-        time.sleep(1)
-    assert report["status"] == "Complete", report
-
-    redirect = client.get(f"/api/reports/{report_id}/csv")
-    assert redirect.status == 302
-    download = client.request("GET", redirect.headers["location"])  # S3 may answer SlowDown: retried
-    assert download.status == 200
-    assert download.body == files.reference_csv(tmp_path)
-    # A retry of the POST with the same key is the same report, not a new one.
-    again = client.post("/api/reports", {"now": files.now}, headers=headers)
-    assert (again.status, again.json["report_id"]) == (200, report_id)
+    for now, answer in started.items():
+        report_id = answer.json["report_id"]
+        while (report := client.get(f"/api/reports/{report_id}").json)["status"] == "Running":
+            assert time.monotonic() < deadline, f"report still Running after 300 s: {report}"
+            time.sleep(1)
+        assert report["status"] == "Complete", report
+        assert report["progress"]["done"] == report["progress"]["total"]
+        redirect = client.get(f"/api/reports/{report_id}/csv")
+        assert redirect.status == 302
+        download = client.request("GET", redirect.headers["location"])  # S3 may answer SlowDown: retried
+        assert download.status == 200
+        assert download.body == files.reference_csv(tmp_path, now), f"report at {now}"
+        # A retry of the POST with the same key is the same report, not a new one.
+        again = client.post("/api/reports", {"now": now}, headers={"Idempotency-Key": f"chaos-{now}"})
+        assert (again.status, again.json["report_id"]) == (200, report_id)
     assert 500 not in client.statuses, client.statuses
-    assert report["progress"]["done"] == report["progress"]["total"]
 
 
 def test_faults_were_injected_in_every_service(faulty_stack: RunningStack) -> None:
