@@ -4,7 +4,7 @@
 
 Generates the full-scale poll file with `../shared/tools/gen_store_polls.py` into
 `bench/out/` the first time (never committed), then times parsing and computing the report
-over every loop_2023 store with the engine in `layers/sitepulse/stores`, writes
+over every loop_2023 store with the engine in `layers/sitepulse/store_uptime`, writes
 `bench/out/report.csv`, and prints polls, stores, parse / compute / total seconds (wall clock, and the
 process's CPU time, which is less sensitive to other load on the machine) and peak memory
 (max RSS). Target: under 10 s in total.
@@ -31,13 +31,13 @@ POLLS = OUT / "store_polls_full.csv"
 
 sys.path.insert(0, str(REPO / "layers"))
 
-from sitepulse.stores.csv_rows import (  # noqa: E402 - needs the layer on sys.path
+from sitepulse.store_uptime.csv_input.csv_rows import (  # noqa: E402 - needs the layer on sys.path
     read_hours_by_store,
     read_polls_by_store,
     read_timezones_by_store,
 )
-from sitepulse.stores.report_csv import build_report, latest_poll_us, write_report_csv  # noqa: E402
-from sitepulse.stores.timestamps import format_timestamp_us  # noqa: E402
+from sitepulse.store_uptime.engine.timestamps import format_timestamp_us  # noqa: E402
+from sitepulse.store_uptime.report.rows import build_report, latest_poll_us, write_report_csv  # noqa: E402
 
 
 def ensure_polls() -> None:
