@@ -1,5 +1,5 @@
 """Seeded store-uptime input files for the chaos tests, and the brute-force report over them
-(the offline engine, `python -m sitepulse.report`, run on the very same bytes)."""
+(the offline engine, `python -m sitepulse.store_uptime.cli`, run on the very same bytes)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sitepulse.report import main as offline_report
+from sitepulse.store_uptime.cli import main as offline_report
 
 START = datetime(2023, 1, 18, tzinfo=UTC)
 HEADER = "store_id,status,timestamp_utc\n"

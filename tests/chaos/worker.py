@@ -71,7 +71,7 @@ def ingest(clock_offset: float) -> Any:
 def report(report_id: str, now: str) -> Any:
     from sitepulse.common.aws import dynamodb
     from sitepulse.common.timestamps import format_instant, utc_now
-    from sitepulse.reports.repository import ReportExistsError, ReportRepository
+    from sitepulse.store_uptime.report.repository import ReportExistsError, ReportRepository
 
     repository = ReportRepository(dynamodb(), os.environ["REPORTS_TABLE"])
     with contextlib.suppress(ReportExistsError):  # a rerun

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from sitepulse.common.http import create_app
-from sitepulse.reports.service import RUNNING_DEADLINE_SECONDS, past_deadline
+from sitepulse.store_uptime.report.service import RUNNING_DEADLINE_SECONDS, past_deadline
 
 
 def _client_error(code: str, status: int) -> ClientError:
