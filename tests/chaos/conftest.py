@@ -3,7 +3,9 @@ requests (SITEPULSE_FAULTS), for the chaos tests and the load-test smoke."""
 
 from __future__ import annotations
 
+import json
 import os
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -21,7 +23,8 @@ def faulty_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSt
         stack = start_stack(tmp_path_factory.mktemp("faulty-stack"), "--no-demo", "--no-schedules")
     finally:
         del os.environ["SITEPULSE_FAULTS"]
-    assert stack.state["faults"] == CHAOS_FAULTS
+    with urllib.request.urlopen(f"{stack.state['endpoint_url']}/moto-api/faults", timeout=10) as response:
+        assert json.loads(response.read())["spec"] == CHAOS_FAULTS
     yield stack
     stop_stack(stack)
 
