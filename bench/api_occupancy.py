@@ -20,7 +20,7 @@ from moto import mock_aws
 from bench.cost import CostMeter
 from bench.harness import CONTEXT, api_event, bench_environment
 from local import moto_dynamodb
-from local.functions import FunctionPool
+from local.inprocess import load_handler_module
 from local.provision import create_table
 from local.stack import ROOT
 from local.template import load_stack
@@ -30,8 +30,8 @@ START = datetime(2023, 1, 1, tzinfo=UTC)
 
 
 def _seed(client: Any, table: str, sensor: str, days: int) -> None:
-    from sitepulse.common.timestamps import sortable_instant
     from sitepulse.occupancy.buckets import buckets_of
+    from sitepulse.occupancy.repository import _event_sk, _events_pk, _sensor_pk  # the write path's keys
 
     summary: dict[str, int] = defaultdict(int)
     months: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -56,7 +56,7 @@ def _seed(client: Any, table: str, sensor: str, days: int) -> None:
         summary[names.month_attr] += net
         months[names.month_key][names.day_attr] += net
         hours[names.day_key][names.hour_attr] += net
-        item = {"pk": {"S": f"S#{sensor}#{ts:%Y-%m-%d}"}, "sk": {"S": f"E#{sortable_instant(ts)}"},
+        item = {"pk": {"S": _events_pk(sensor, ts)}, "sk": {"S": _event_sk(ts)},
                 "in": {"N": str(in_count)}, "out": {"N": str(out_count)}}  # fmt: skip
         requests.append({"PutRequest": {"Item": item}})
         if len(requests) == 25:
@@ -64,7 +64,7 @@ def _seed(client: Any, table: str, sensor: str, days: int) -> None:
     aggregates = [("SUMMARY", dict(summary) | {"gsi1pk": "SENSOR", "gsi1sk": sensor})]
     aggregates += [(key, dict(values)) for key, values in {**months, **hours}.items()]
     for sk, values in aggregates:
-        item = {"pk": {"S": f"S#{sensor}"}, "sk": {"S": sk}}
+        item = {"pk": {"S": _sensor_pk(sensor)}, "sk": {"S": sk}}
         item |= {k: {"S": v} if isinstance(v, str) else {"N": str(v)} for k, v in values.items()}
         requests.append({"PutRequest": {"Item": item}})
         if len(requests) == 25:
@@ -120,8 +120,8 @@ def run() -> None:
         table = stack.tables["OccupancyTable"]
         create_table(client, table)
         layers = [stack.root / "layers"]
-        write = FunctionPool(stack.functions["OccupancyWriteFunction"], layers).load_module()
-        read = FunctionPool(stack.functions["OccupancyReadFunction"], layers).load_module()
+        write = load_handler_module(stack.functions["OccupancyWriteFunction"], layers)
+        read = load_handler_module(stack.functions["OccupancyReadFunction"], layers)
         read_meter = CostMeter(read.service._repository._client)
         write_meter = CostMeter(write.service._repository._client)
 

@@ -17,7 +17,6 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from local.functions import merged_environment
 from local.moto_server import LocalMotoServer
 from local.provision import create_table
 from local.stack import aws_environment
@@ -25,6 +24,22 @@ from local.template import Stack, load_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8}, signature_version="s3v4")
+
+
+WORKER_FUNCTIONS = (
+    "IngestFunction",
+    "ReportPrepareFunction",
+    "ReportShardFunction",
+    "ReportFinalizeFunction",
+)
+
+
+def _worker_environment(stack: Stack) -> dict[str, str]:
+    """The template environment of the functions a worker runs (they agree on shared names)."""
+    env: dict[str, str] = {}
+    for logical_id in WORKER_FUNCTIONS:
+        env.update(stack.functions[logical_id].environment)
+    return env
 
 
 @dataclass
@@ -41,7 +56,7 @@ class Aws:
         moto.start()
         host, port = moto.get_host_and_port()
         endpoint = f"http://{host}:{port}"
-        env = {**os.environ, **aws_environment(endpoint, port), **merged_environment(stack), **overrides}
+        env = {**os.environ, **aws_environment(endpoint, port), **_worker_environment(stack), **overrides}
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "layers"), str(ROOT)])
         aws = cls(stack, moto, endpoint, env)
         aws.reset()
