@@ -25,8 +25,8 @@ NO_RETRY = Config(retries={"mode": "standard", "max_attempts": 1})
 class Server:
     def __init__(self, spec: str = "dynamodb=1,s3=1,states=1,lambda=1,seed=3") -> None:
         self.injector = FaultInjector(parse_faults(spec))  # type: ignore[arg-type]
-        self.moto = LocalMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.moto.middleware = lambda app: FaultyAws(app, self.injector)
+        middleware = lambda app: FaultyAws(app, self.injector)  # noqa: E731
+        self.moto = LocalMotoServer(ip_address="127.0.0.1", port=0, verbose=False, middleware=middleware)
         self.moto.start()
         host, port = self.moto.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
