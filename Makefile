@@ -18,7 +18,7 @@ NAME ?=
 SCOPES ?=
 KEY_ARGS ?=
 
-.PHONY: help install run test unit integration lint format validate openapi bench bench-report invoke ingest key build ci clean
+.PHONY: help install run test unit integration lint format validate openapi fuzz bench bench-report invoke ingest key build ci clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/; s/$$(HOST)/$(HOST)/g; s/$$(PORT)/$(PORT)/g' \
@@ -70,6 +70,9 @@ build: .venv-sam/.installed ## sam build (needs python3.13 on PATH: the project 
 
 openapi: $(VENV)/.installed ## regenerate layers/sitepulse/openapi.json from the handlers
 	$(PY) -m local.openapi
+
+fuzz: $(VENV)/.installed ## contract fuzzing (schemathesis, all checks, 150 examples/operation) against `make run`, or a stack it starts
+	$(PY) -m local.fuzz $(if $(EXAMPLES),--examples $(EXAMPLES))
 
 bench: $(VENV)/.installed ## request / capacity / latency figures per API call
 	$(PY) -m bench

@@ -18,7 +18,6 @@ from sitepulse.store_uptime.report.models import (
     ReportAccepted,
     ReportRequest,
 )
-from sitepulse.store_uptime.report.pipeline import csv_key
 from sitepulse.store_uptime.report.repository import (
     COMPLETE,
     FAILED,
@@ -26,6 +25,7 @@ from sitepulse.store_uptime.report.repository import (
     ReportExistsError,
     ReportRepository,
 )
+from sitepulse.store_uptime.report.s3_keys import csv_key
 
 DOWNLOAD_URL_SECONDS = 3600
 """Presigned URLs expire after one hour (the spec's maximum)."""
