@@ -43,7 +43,12 @@ def refused_before_query(call: Any, client: RecordingClient) -> None:
 
 
 # ------------------------------------------------------------------ GET /api/sensors
-SENSOR_KEY = {"pk": {"S": "SENSOR#abc"}, "sk": {"S": "SUMMARY"}, "gsi1pk": {"S": "SENSOR"}, "gsi1sk": {"S": "abc"}}
+SENSOR_KEY = {
+    "pk": {"S": "SENSOR#abc"},
+    "sk": {"S": "SUMMARY"},
+    "gsi1pk": {"S": "SENSOR"},
+    "gsi1sk": {"S": "abc"},
+}
 
 
 def sensors_client() -> RecordingClient:
@@ -68,7 +73,9 @@ SENSOR_CRAFTED = {
     "foreign partition": forged("sensors", {**SENSOR_KEY, "gsi1pk": {"S": "OTHER"}}),
     "pk of another sensor": forged("sensors", {**SENSOR_KEY, "pk": {"S": "SENSOR#zzz"}}),
     "not a summary item": forged("sensors", {**SENSOR_KEY, "sk": {"S": "M#2024-01"}}),
-    "sensor name with #": forged("sensors", {**SENSOR_KEY, "pk": {"S": "SENSOR#a#b"}, "gsi1sk": {"S": "a#b"}}),
+    "sensor name with #": forged(
+        "sensors", {**SENSOR_KEY, "pk": {"S": "SENSOR#a#b"}, "gsi1sk": {"S": "a#b"}}
+    ),
     "rooms token": forged("rooms", {"pk": {"S": "BLDG#b"}, "sk": {"S": "ROOM#r"}}, {"building": "b"}),
     "events token": forged("hotel-events", SENSOR_KEY),
     "digest of filters": forged("sensors", SENSOR_KEY, {"x": 1}),
