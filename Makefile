@@ -14,11 +14,13 @@ PORT ?= 3000
 DEMO ?= 1
 FN ?=
 EVENT ?=
+LOAD_TIME ?= 2m
+LOAD_USERS ?= 20
 NAME ?=
 SCOPES ?=
 KEY_ARGS ?=
 
-.PHONY: help install run test unit integration browser screenshots lint format validate openapi fuzz bench bench-report invoke ingest key build ci clean
+.PHONY: help install run test unit integration browser screenshots chaos lint format validate openapi fuzz bench bench-report load invoke ingest key build ci clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/; s/$$(HOST)/$(HOST)/g; s/$$(PORT)/$(PORT)/g' \
@@ -59,6 +61,9 @@ browser: $(VENV)/.installed ## console tests in headless Chromium against a loca
 screenshots: $(VENV)/.installed ## docs/console-*.png: every console page at 1280x800 (local stack with demo data)
 	$(PY) -m tests.browser.screenshots
 
+chaos: $(VENV)/.installed ## chaos tests only: 10 % AWS faults, killed workers, load smoke
+	$(PY) -m pytest tests/chaos
+
 lint: $(VENV)/.installed ## ruff lint + format check, OpenAPI document up to date
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -92,6 +97,9 @@ key: $(VENV)/.installed ## create an API key in the running local stack: make ke
 
 ingest: $(VENV)/.installed ## run the ingestion function now against the running local stack; prints its JSON result
 	@$(PY) -m local.invoke --function IngestFunction --event events/IngestFunction.json
+
+load: $(VENV)/.installed ## locust load test against the running stack (or one it starts): LOAD_TIME=2m LOAD_USERS=20
+	$(PY) -m bench.load --time $(LOAD_TIME) --users $(LOAD_USERS)
 
 bench-report: $(VENV)/.installed ## full-scale store uptime pipeline: ingestion + report figures (bench/out/)
 	$(PY) -m bench.report_pipeline

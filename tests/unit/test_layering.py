@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
     ("handler", 6, ("functions.*",)),
     ("entry", 6, ("sitepulse.*.cli",)),  # command-line tools: their own composition root
     # The HTTP edge every handler goes through: resolver, error mapping, API-key checks.
-    ("edge", 5, ("sitepulse.common.http", "sitepulse.access.edge")),
+    ("edge", 5, ("sitepulse.common.http", "sitepulse.common.openapi_responses", "sitepulse.access.edge")),
     ("common", 0, ("sitepulse.common.*",)),
     ("wiring", 4, ("sitepulse.*.wiring", "sitepulse.*.*.wiring", "sitepulse.ingest_wiring")),
     (

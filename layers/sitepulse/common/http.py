@@ -18,8 +18,10 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 
 from sitepulse.access.edge import access_problem
+from sitepulse.common.aws import is_transient
 from sitepulse.common.errors import (
     ConflictError,
     ErrorBody,
@@ -117,6 +119,18 @@ def create_app() -> APIGatewayHttpResolver:
         response = error_response(503, exc.message)
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
         return response
+
+    @app.exception_handler(ClientError)
+    @app.exception_handler(BotoCoreError)
+    def _aws_unavailable(exc: Exception) -> Response:
+        # Throttling, 5xx or a lost connection that outlived the SDK's bounded retries
+        # (`sitepulse.common.aws`). Every write is one conditional request or transaction,
+        # keyed for idempotency, so the client can safely send the same request again: 503,
+        # never 500. Anything else is a bug and stays a 500.
+        if not is_transient(exc):
+            raise exc
+        logger.warning("AWS unavailable after retries", extra={"error": f"{type(exc).__name__}: {exc}"})
+        return _unavailable(ServiceUnavailableError("The service is busy; retry the same request shortly."))
 
     @app.not_found
     def _no_route(_: Exception) -> Response:

@@ -273,17 +273,17 @@ class OccupancyRepository:
 
 
 def _sensor_start(next_token: str | None, filters: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A position is a sensor summary: pk S#<sensor>, sk SUMMARY, in the one SENSOR partition."""
+    """A position is a sensor summary: pk SENSOR#<sensor>, sk SUMMARY, in the one SENSOR partition."""
     return SENSOR_LISTING.start_key(
         next_token,
         filters,
         expected={
-            "pk": re.compile(f"S#{_SENSOR_NAME.pattern}"),
+            "pk": re.compile(f"SENSOR#{_SENSOR_NAME.pattern}"),
             "sk": SUMMARY,
             "gsi1pk": "SENSOR",
             "gsi1sk": _SENSOR_NAME,
         },
-        check=lambda key: key["pk"] == f"S#{key['gsi1sk']}",
+        check=lambda key: key["pk"] == _sensor_pk(key["gsi1sk"]),
     )
 
 

@@ -43,7 +43,12 @@ def refused_before_query(call: Any, client: RecordingClient) -> None:
 
 
 # ------------------------------------------------------------------ GET /api/sensors
-SENSOR_KEY = {"pk": {"S": "S#abc"}, "sk": {"S": "SUMMARY"}, "gsi1pk": {"S": "SENSOR"}, "gsi1sk": {"S": "abc"}}
+SENSOR_KEY = {
+    "pk": {"S": "SENSOR#abc"},
+    "sk": {"S": "SUMMARY"},
+    "gsi1pk": {"S": "SENSOR"},
+    "gsi1sk": {"S": "abc"},
+}
 
 
 def sensors_client() -> RecordingClient:
@@ -66,9 +71,11 @@ SENSOR_CRAFTED = {
     "wrong type": forged("sensors", {**SENSOR_KEY, "pk": {"S": 1}}),
     "N abc": forged("sensors", {**SENSOR_KEY, "gsi1sk": {"N": "abc"}}),
     "foreign partition": forged("sensors", {**SENSOR_KEY, "gsi1pk": {"S": "OTHER"}}),
-    "pk of another sensor": forged("sensors", {**SENSOR_KEY, "pk": {"S": "S#zzz"}}),
+    "pk of another sensor": forged("sensors", {**SENSOR_KEY, "pk": {"S": "SENSOR#zzz"}}),
     "not a summary item": forged("sensors", {**SENSOR_KEY, "sk": {"S": "M#2024-01"}}),
-    "sensor name with #": forged("sensors", {**SENSOR_KEY, "pk": {"S": "S#a#b"}, "gsi1sk": {"S": "a#b"}}),
+    "sensor name with #": forged(
+        "sensors", {**SENSOR_KEY, "pk": {"S": "SENSOR#a#b"}, "gsi1sk": {"S": "a#b"}}
+    ),
     "rooms token": forged("rooms", {"pk": {"S": "BLDG#b"}, "sk": {"S": "ROOM#r"}}, {"building": "b"}),
     "events token": forged("hotel-events", SENSOR_KEY),
     "digest of filters": forged("sensors", SENSOR_KEY, {"x": 1}),
@@ -141,7 +148,7 @@ EVENT_POSITION = "2024-03-01T10:00:00.000000Z#0000000000000017"
 EVENT_KEY = {
     "pk": {"S": "E#17"},
     "sk": {"S": "EVENT"},
-    "gsi1pk": {"S": "H#1"},
+    "gsi1pk": {"S": "HOTEL#1"},
     "gsi1sk": {"S": EVENT_POSITION},
 }
 MARCH = EventQuery(
@@ -195,7 +202,7 @@ def event_token(key: dict[str, Any]) -> str:
 EVENT_CRAFTED = {
     "wrong type": lambda: event_token({**EVENT_KEY, "pk": {"N": "17"}}),
     "N abc": lambda: event_token({**EVENT_KEY, "gsi1sk": {"N": "abc"}}),
-    "foreign hotel": lambda: event_token({**EVENT_KEY, "gsi1pk": {"S": "H#2"}}),
+    "foreign hotel": lambda: event_token({**EVENT_KEY, "gsi1pk": {"S": "HOTEL#2"}}),
     "before the range": lambda: event_token(
         {**EVENT_KEY, "gsi1sk": {"S": "2024-02-01T10:00:00.000000Z#0000000000000017"}}
     ),

@@ -13,19 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
-
-_TRANSIENT_CODES = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-    "SlowDown",
-    "InternalError",
-    "RequestTimeout",
-    "TransactionConflictException",
-}
+from sitepulse.common.aws import is_transient
 
 
 class TransientAwsError(Exception):
@@ -38,16 +26,6 @@ class ReportInputError(Exception):
 
 class ReportShardError(Exception):
     """A shard cannot compute its rows (unreadable stored data): the report fails."""
-
-
-def is_transient(error: Exception) -> bool:
-    if isinstance(error, ConnectionError | ReadTimeoutError):
-        return True
-    if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
-        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-        return code in _TRANSIENT_CODES or status >= 500
-    return False
 
 
 def classify_aws_errors[**P, R](function: Callable[P, R]) -> Callable[P, R]:
