@@ -5,12 +5,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from sitepulse.access.edge import current_limits
+from sitepulse.common.durations import DURATION_PATTERN
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.openapi_responses import api_responses, linked
 from sitepulse.common.pagination import TOKEN_QUERY
 from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
 from sitepulse.common.timestamps import INSTANT_QUERY, MAX_LENGTH
-from sitepulse.temperature.durations import DURATION_PATTERN
 from sitepulse.temperature.models import (
     ID_DESCRIPTION,
     ID_PATTERN,

@@ -77,8 +77,8 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
             "sitepulse.store_uptime.engine.*",
             "sitepulse.store_uptime.csv_input.csv_rows",
             "sitepulse.occupancy.buckets",
+            "sitepulse.occupancy.series",  # series points from the aggregates, pure
             "sitepulse.temperature.windows",
-            "sitepulse.temperature.durations",
             "sitepulse.bookings.transitions",
             "sitepulse.bookings.dashboard",
             "sitepulse.bookings.ids",

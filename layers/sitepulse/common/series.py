@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sitepulse.common.durations import parse_duration
 from sitepulse.common.errors import InvalidInputError
 from sitepulse.common.timestamps import parse_instant
-from sitepulse.temperature.durations import parse_duration
 
 MAX_POINTS = 1000
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from bench.cost import CostMeter
+from sitepulse.common.durations import parse_duration
 from sitepulse.common.errors import ConflictError, NotFoundError
 from sitepulse.common.timestamps import format_instant
-from sitepulse.temperature.durations import parse_duration
 from sitepulse.temperature.models import ReadingIn
 from sitepulse.temperature.repository import TemperatureRepository
 from sitepulse.temperature.service import TemperatureService

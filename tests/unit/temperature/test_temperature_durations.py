@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from sitepulse.temperature.durations import MAX_DURATION, parse_duration
+from sitepulse.common.durations import MAX_DURATION, parse_duration
 
 
 @pytest.mark.parametrize(
