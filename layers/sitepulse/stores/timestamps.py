@@ -106,6 +106,46 @@ def parse_timestamp_us(text: str) -> int:
     return datetime_to_us(moment)
 
 
+# The canonical poller stamp: `YYYY-MM-DD HH:MM:SS.ffffff UTC` as 30 ASCII bytes. Fixed width
+# makes byte order the same as time order, and equal stamps the same instant, so the offline
+# report sorts and compares polls in this form and converts only the few it needs
+# (`uptime.StampedPolls`).
+CANONICAL_STAMP_LENGTH = 30
+
+
+def canonical_stamp(text: bytes) -> bytes | None:
+    """The canonical 30-byte form of a poller-format timestamp, or None when `text` is not one.
+
+    Fractions of fewer than 6 digits (`12:09:39.5 UTC`, `12:09:39 UTC`) are padded with zeros.
+    """
+    try:
+        decoded = text.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    if parse_poller_timestamp_us(decoded) is None:
+        return None
+    if len(text) == 23:  # whole seconds, no fraction
+        return text[:19] + b".000000 UTC"
+    return text[:-4].ljust(26, b"0") + b" UTC"
+
+
+def canonical_stamp_us(stamp: bytes) -> int:
+    """Epoch microseconds of a canonical stamp that has been validated (`canonical_stamp`)."""
+    minute_us = minute_prefix_us(stamp[:16].decode("ascii"))
+    if minute_us is None:
+        raise ValueError(f"invalid canonical stamp {stamp!r}")
+    return minute_us + int(stamp[17:19] + stamp[20:26])
+
+
+def us_to_canonical_stamp(epoch_us: int) -> bytes | None:
+    """The canonical stamp of an instant; None outside the years 1-9999 it can spell."""
+    try:
+        moment = us_to_datetime(epoch_us)
+    except OverflowError:
+        return None
+    return (moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds") + " UTC").encode("ascii")
+
+
 def datetime_to_us(moment: datetime) -> int:
     """Epoch microseconds of a datetime; a naive datetime is taken as UTC."""
     if moment.tzinfo is None:
