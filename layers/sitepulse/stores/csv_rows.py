@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import csv
 from array import array
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from itertools import compress, count, repeat
@@ -583,7 +583,7 @@ def _is_plain_store_id(store_id: str) -> bool:
 # --- whole blocks in the poller's layout (`read_poll_stamps`) ------------------------------
 
 _INACTIVE_MARK = b"\x00"  # appended to the store id of an inactive row; never in such a block
-_FIELD_SEPARATORS_ONLY = bytes(byte for byte in range(256) if byte not in b",\n")  # deleted
+_SEPARATORS_DELETED = bytes(byte for byte in range(256) if byte not in b",\r\n")  # all but these
 _DIGITS_AS_NINE = bytes.maketrans(b"0123456789", b"9" * 10)
 _STAMP_SHAPE = b"9999-99-99 99:99:99.999999 UTC"
 _MINUTE_OF_STAMP = itemgetter(slice(0, 16))
@@ -607,17 +607,16 @@ class _StampLists:
         """
         if not block.isascii() or b'"' in block or _INACTIVE_MARK in block:
             return False
-        if b"\r" in block:
-            block = block.replace(b"\r\n", b"\n").removesuffix(b"\r")
-            if b"\r" in block:
-                return False
-        # Exactly two commas on every line, and then exactly one status token per line.
-        if block.translate(None, _FIELD_SEPARATORS_ONLY) != (b",,\n" * rows)[:-1]:
+        # Exactly two commas on every line, CR only in a CRLF line end (the block's last line
+        # keeps its CR), and then exactly one status token per line.
+        line_end = b"\r\n" if b"\r" in block else b"\n"
+        block = block.removesuffix(b"\r") if line_end == b"\r\n" else block
+        if block.translate(None, _SEPARATORS_DELETED) != (b",," + line_end) * (rows - 1) + b",,":
             return False
         marked = block.replace(b",inactive,", _INACTIVE_MARK + b",").replace(b",active,", b",")
         if marked.count(b",") != rows:
             return False
-        fields = marked.replace(b"\n", b",").split(b",")
+        fields = marked.replace(line_end, b",").split(b",")
         keys = fields[0::2]
         stamps = fields[1::2]
         if not _canonical_stamps(stamps):
@@ -682,15 +681,58 @@ def _canonical_stamps(stamps: list[bytes]) -> bool:
 def read_hours_by_store(
     binary: BinaryReader, on_error: Callable[[RowError], object] | None = None
 ) -> dict[str, list[WeeklyInterval]]:
-    """Valid business-hours rows of a file grouped by store; rejected rows go to `on_error`."""
-    hours_by_store: defaultdict[str, list[WeeklyInterval]] = defaultdict(list)
-    for record in iter_business_hours(binary):
-        if isinstance(record, RowError):
-            if on_error is not None:
-                on_error(record)
-        else:
-            hours_by_store[record.store_id].append(record.interval)
-    return dict(hours_by_store)
+    """Valid business-hours rows of a file grouped by store; rejected rows go to `on_error`.
+
+    Same records as `iter_business_hours`, in line order per store. Rows in the usual layout
+    (`store_id,day,start,end`, unquoted, untrimmed) whose store, day and times were already
+    seen take three dict lookups; any other row takes the general parser, which primes those
+    lookups when the row is plain.
+    """
+    hours_by_store: dict[str, list[WeeklyInterval]] = {}
+    positions: list[int] | None = None
+    width = 0
+    line_number = 0
+    days: dict[str, int] = {}
+    starts: dict[str, int] = {}
+    ends: dict[str, int] = {}
+    known: dict[str, list[WeeklyInterval]] = {}  # plain store ids (as they appear in a line)
+    for block in _iter_line_blocks(binary):
+        start = 0
+        if positions is None:
+            positions, width = _column_positions(block[0], _HOURS_COLUMNS)
+            start = line_number = 1
+        plain_layout = positions == [0, 1, 2, 3] and width == 4
+        for line in block[start:] if start else block:
+            line_number += 1
+            if plain_layout:
+                try:
+                    store_id, day, opens, closes = line.split(",")  # type: ignore[arg-type]  # bytes fail
+                    known[store_id].append(WeeklyInterval(days[day], starts[opens], ends[closes]))
+                    continue
+                except (ValueError, TypeError, KeyError):
+                    pass
+            values = _pick(line, positions, width)
+            if values is None:
+                reason = _row_problem(line, width)
+                if reason is not None and on_error is not None:
+                    on_error(RowError(line_number, reason, _raw_text(line)))
+                continue
+            try:
+                row = _parse_hours(values)
+            except _BadRow as exc:
+                if on_error is not None:
+                    on_error(RowError(line_number, str(exc), _raw_text(line)))
+                continue
+            intervals = hours_by_store.setdefault(row.store_id, [])
+            intervals.append(row.interval)
+            if plain_layout and isinstance(line, str) and line.split(",") == values:
+                known[row.store_id] = intervals
+                days[values[1]] = row.day
+                starts[values[2]] = row.start_s
+                ends[values[3]] = row.end_s
+    if positions is None:
+        raise MissingColumnsError(list(_HOURS_COLUMNS), [])
+    return hours_by_store
 
 
 def read_timezones_by_store(

@@ -18,6 +18,7 @@ Surrounding whitespace is ignored. Anything else raises `ValueError`.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from operator import add, itemgetter
 
 US_PER_SECOND = 1_000_000
 US_PER_MINUTE = 60 * US_PER_SECOND
@@ -131,10 +132,35 @@ def canonical_stamp(text: bytes) -> bytes | None:
 
 def canonical_stamp_us(stamp: bytes) -> int:
     """Epoch microseconds of a canonical stamp that has been validated (`canonical_stamp`)."""
-    minute_us = minute_prefix_us(stamp[:16].decode("ascii"))
+    minute = stamp[:16]
+    minute_us = _stamp_minute_us.get(minute)
     if minute_us is None:
-        raise ValueError(f"invalid canonical stamp {stamp!r}")
+        minute_us = minute_prefix_us(minute.decode("ascii"))
+        if minute_us is None:
+            raise ValueError(f"invalid canonical stamp {stamp!r}")
+        if len(_stamp_minute_us) >= _MINUTE_CACHE_LIMIT:
+            _stamp_minute_us.clear()
+        _stamp_minute_us[minute] = minute_us
     return minute_us + int(stamp[17:19] + stamp[20:26])
+
+
+_stamp_minute_us: dict[bytes, int] = {}
+_MINUTE_OF_STAMP = itemgetter(slice(0, 16))
+_SECONDS_OF_STAMP = itemgetter(slice(17, 19))
+_FRACTION_OF_STAMP = itemgetter(slice(20, 26))
+
+
+def canonical_stamps_us(stamps: list[bytes]) -> list[int]:
+    """`canonical_stamp_us` of many stamps, with C-level maps instead of a call per stamp."""
+    minutes = list(map(_MINUTE_OF_STAMP, stamps))
+    cache = _stamp_minute_us
+    for minute in set(minutes).difference(cache):
+        minute_us = minute_prefix_us(minute.decode("ascii"))
+        if minute_us is None:
+            raise ValueError(f"invalid canonical stamp minute {minute!r}")
+        cache[minute] = minute_us
+    seconds = map(int, map(add, map(_SECONDS_OF_STAMP, stamps), map(_FRACTION_OF_STAMP, stamps)))
+    return list(map(add, map(cache.__getitem__, minutes), seconds))
 
 
 def us_to_canonical_stamp(epoch_us: int) -> bytes | None:

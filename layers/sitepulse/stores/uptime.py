@@ -33,11 +33,17 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, islice, pairwise, repeat
-from operator import ne
+from operator import add, ne, rshift
 from typing import NamedTuple
 
 from sitepulse.stores.business_hours import UtcInterval
-from sitepulse.stores.timestamps import US_PER_DAY, US_PER_HOUR, US_PER_WEEK, canonical_stamp_us
+from sitepulse.stores.timestamps import (
+    US_PER_DAY,
+    US_PER_HOUR,
+    US_PER_WEEK,
+    canonical_stamp_us,
+    canonical_stamps_us,
+)
 
 WINDOW_LENGTHS_US = (US_PER_HOUR, US_PER_DAY, US_PER_WEEK)
 """Last hour, last day, last week."""
@@ -225,11 +231,6 @@ class StampedPolls:
             yield canonical_stamp_us(stamp) * 2
 
 
-def _midpoint_us(earlier: bytes, later: bytes) -> int:
-    """Where the nearest poll switches from `earlier` to `later`: the midpoint, rounded up."""
-    return (canonical_stamp_us(earlier) + canonical_stamp_us(later) + 1) >> 1
-
-
 def stamped_timeline(
     active: Sequence[bytes], inactive: Sequence[bytes], now_stamp: bytes
 ) -> StatusTimeline | None:
@@ -249,24 +250,33 @@ def stamped_timeline(
     positions = list(
         map(bisect_left, repeat(active), islice(inactive, inactive_count), repeat(0), repeat(active_count))
     )
-    changes: list[int] = []
+    # Each change sits between the polls earlier[k] and later[k].
+    earlier: list[bytes] = []
+    later: list[bytes] = []
     first_active = positions[0] > 0
     if first_active:
-        changes.append(_midpoint_us(active[positions[0] - 1], inactive[0]))
+        earlier.append(active[positions[0] - 1])
+        later.append(inactive[0])
     # Only where positions grow is there a run of active polls between two inactive ones.
     for index in compress(range(1, inactive_count), map(ne, islice(positions, 1, None), positions)):
         low, high = positions[index - 1], positions[index]
         since = inactive[index - 1]
         resumed = bisect_right(active, since, low, high)  # active polls at `since` itself are overruled
         if resumed < high:
-            changes.append(_midpoint_us(since, active[resumed]))
-            changes.append(_midpoint_us(active[high - 1], inactive[index]))
+            earlier += (since, active[high - 1])
+            later += (active[resumed], inactive[index])
     low = positions[-1]
     if low < active_count:
         since = inactive[inactive_count - 1]
         resumed = bisect_right(active, since, low, active_count)
         if resumed < active_count:
-            changes.append(_midpoint_us(since, active[resumed]))
+            earlier.append(since)
+            later.append(active[resumed])
+    # Midpoints rounded up, converting only these stamps to microseconds.
+    instants = canonical_stamps_us(earlier + later)
+    middle = len(earlier)
+    doubled = map(add, map(add, islice(instants, middle), islice(instants, middle, None)), repeat(1))
+    changes = list(map(rshift, doubled, repeat(1)))
     return StatusTimeline.from_changes(first_active, changes)
 
 
@@ -277,6 +287,14 @@ def store_uptime(timeline: StatusTimeline, week_business: Sequence[UtcInterval],
     (`business_hours.business_intervals_utc`).
     """
     windows: list[WindowTime] = []
+    if not timeline.changes:  # one status all along: active time is all or none of the business time
+        for length_us in WINDOW_LENGTHS_US:
+            window_start = now_us - length_us
+            business = sum(
+                closes - max(opens, window_start) for opens, closes in week_business if closes > window_start
+            )
+            windows.append(WindowTime(business, business if timeline.first_active else 0))
+        return StoreUptime(*windows)
     for length_us in WINDOW_LENGTHS_US:
         window_start = now_us - length_us
         business = 0
