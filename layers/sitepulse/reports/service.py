@@ -12,7 +12,6 @@ from botocore.exceptions import ClientError
 from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError
 from sitepulse.common.timestamps import format_instant, utc_now
 from sitepulse.reports.models import LegacyReportStatus, Progress, Report, ReportAccepted, ReportRequest
-from sitepulse.reports.pipeline import csv_key
 from sitepulse.reports.repository import COMPLETE, FAILED, RUNNING, ReportExistsError, ReportRepository
 
 DOWNLOAD_URL_SECONDS = 3600
@@ -136,6 +135,10 @@ class ReportQueries:
         return LegacyReportStatus(status=status, error=record.get("error") if status == FAILED else None)
 
     def _download(self, record: dict[str, Any]) -> tuple[str, str]:
+        # Imported here: the pipeline module pulls in the report engine and the store reader,
+        # which the API functions never need at cold start.
+        from sitepulse.reports.pipeline import csv_key
+
         report_id = record["report_id"]
         issued: datetime = utc_now()
         url = self._s3.generate_presigned_url(
