@@ -11,20 +11,27 @@ PY := $(VENV)/bin/python
 SAM := .venv-sam/bin/sam
 HOST ?= 127.0.0.1
 PORT ?= 3000
+DEMO ?= 1
 FN ?=
 EVENT ?=
+NAME ?=
+SCOPES ?=
+KEY_ARGS ?=
 
-.PHONY: help install run test unit integration lint format validate openapi bench bench-report invoke ingest build ci clean
+.PHONY: help install run test unit integration lint format validate openapi bench bench-report invoke ingest key build ci clean
 
 help:
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/; s/$$(HOST)/$(HOST)/g; s/$$(PORT)/$(PORT)/g' \
+		| column -t -s $$'\t'
 
+# Output on stderr: `make ingest | jq .` must see only the result, even on a first run.
 $(VENV)/.installed: requirements-dev.txt layers/requirements.txt
-	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (pyenv install 3.13 or set PYTHON313=...)"; exit 1; }
-	test -x $(PY) || $(PYTHON313) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
-	touch $@
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (pyenv install 3.13 or set PYTHON313=...)" >&2; exit 1; }
+	@echo "installing the project venv ($(VENV))..." >&2
+	@test -x $(PY) || $(PYTHON313) -m venv $(VENV) >&2
+	@$(PY) -m pip install --quiet --upgrade pip >&2
+	@$(PY) -m pip install --quiet -r requirements-dev.txt >&2
+	@touch $@
 
 .venv-sam/.installed: requirements-sam.txt
 	test -x .venv-sam/bin/python || $(PYTHON313) -m venv .venv-sam
@@ -34,8 +41,8 @@ $(VENV)/.installed: requirements-dev.txt layers/requirements.txt
 
 install: $(VENV)/.installed ## create the venv and install pinned dependencies
 
-run: $(VENV)/.installed ## start the whole stack on http://$(HOST):$(PORT) (Ctrl-C stops it)
-	HOST=$(HOST) PORT=$(PORT) $(PY) -m local
+run: $(VENV)/.installed ## start the whole stack on http://$(HOST):$(PORT) (DEMO=0: empty; Ctrl-C stops it)
+	@HOST=$(HOST) PORT=$(PORT) $(PY) -m local $(if $(filter 0 no false,$(DEMO)),--no-demo)
 
 test: $(VENV)/.installed ## unit + integration tests (starts its own local stack)
 	$(PY) -m pytest
@@ -68,10 +75,14 @@ bench: $(VENV)/.installed ## request / capacity / latency figures per API call
 	$(PY) -m bench
 
 invoke: $(VENV)/.installed ## run one handler against the running local stack: make invoke FN=<LogicalId> EVENT=events/x.json
-	$(PY) -m local.invoke --function "$(FN)" --event "$(EVENT)"
+	@$(PY) -m local.invoke --function "$(FN)" --event "$(EVENT)"
 
-ingest: $(VENV)/.installed ## run the ingestion function now against the running local stack (make run)
-	$(PY) -m local.invoke --function IngestFunction --event events/IngestFunction.json
+key: $(VENV)/.installed ## create an API key in the running local stack: make key NAME=ci SCOPES=occupancy:read[,…] [KEY_ARGS="--buildings viboo"]
+	@test -n "$(NAME)" -a -n "$(SCOPES)" || { echo 'usage: make key NAME=<name> SCOPES=<scope,…> [KEY_ARGS="--buildings b --expires-at 2030-01-01T00:00:00Z"]'; exit 2; }
+	PYTHONPATH=layers $(PY) -m sitepulse.access.cli create --name "$(NAME)" --scopes "$(SCOPES)" $(KEY_ARGS)
+
+ingest: $(VENV)/.installed ## run the ingestion function now against the running local stack; prints its JSON result
+	@$(PY) -m local.invoke --function IngestFunction --event events/IngestFunction.json
 
 bench-report: $(VENV)/.installed ## full-scale store uptime pipeline: ingestion + report figures (bench/out/)
 	$(PY) -m bench.report_pipeline

@@ -1,4 +1,4 @@
-"""Benchmark: the full-scale offline store uptime report, `python -m sitepulse.report`, on one core.
+"""Benchmark: the full-scale offline report, `python -m sitepulse.store_uptime.cli`, on one core.
 
     python -m bench.report_offline [--runs 3] [--profile]
 
@@ -51,7 +51,7 @@ def ensure_polls() -> None:
 
 
 def command() -> list[str]:
-    cli = [sys.executable, "-m", "sitepulse.report", "--polls", str(POLLS)]
+    cli = [sys.executable, "-m", "sitepulse.store_uptime.cli", "--polls", str(POLLS)]
     cli += [
         "--hours",
         str(DATA / "menu_hours.csv"),
@@ -84,7 +84,7 @@ def run(runs: int = 3) -> None:
         cpus.append(cpu)
     digest = hashlib.sha256(REPORT.read_bytes()).hexdigest()[:16]
     pinned = "taskset -c 0 " if command()[0] == "taskset" else ""
-    print(f"command         {pinned}python -m sitepulse.report --polls {POLLS.relative_to(REPO)} …")
+    print(f"command         {pinned}python -m sitepulse.store_uptime.cli --polls {POLLS.relative_to(REPO)} …")
     print(f"runs            {runs:>12}")
     print(f"wall s median   {statistics.median(walls):>12.2f}   (min {min(walls):.2f})")
     cpu = statistics.median(cpus)
@@ -96,7 +96,7 @@ def run(runs: int = 3) -> None:
 def profile() -> None:
     ensure_polls()
     sys.path.insert(0, str(REPO / "layers"))
-    from sitepulse.report import main as report_main
+    from sitepulse.store_uptime.cli import main as report_main
 
     argv = command()[command().index("--polls") :]
     profiler = cProfile.Profile()

@@ -6,7 +6,7 @@
    with the real ingestion code, counting DynamoDB requests by operation; then run the
    report steps (prepare, every shard, finalize) with the real handlers' code, measuring
    each shard's compute time, reads and peak memory, and check the CSV against the offline
-   engine (`sitepulse.stores.build_report`) on the same files.
+   engine (`sitepulse.store_uptime.report.rows.build_report`) on the same files.
 2. The local stack (`python -m local`, moto server, real state machine) end to end over
    HTTP: upload, `python -m local.invoke --function IngestFunction` (what `make ingest`
    runs), POST /api/reports, poll until Complete, download through the presigned URL.
@@ -86,9 +86,9 @@ def _estimate_ms(requests: Counter[str], parallel: dict[str, int]) -> float:
 def _dry_ingest_cpu_s(segment_bytes: int) -> tuple[float, int, int]:
     """Our own CPU per full file: segmenting, parsing, grouping and packing, no AWS call."""
     from sitepulse.ingest.segments import Position, header_of, iter_segments
-    from sitepulse.stores.csv_rows import read_polls_by_store
-    from sitepulse.uptime_store.poll_blocks import pack_blocks
-    from sitepulse.uptime_store.writer import _group_by_bucket_day
+    from sitepulse.store_uptime.csv_input.csv_rows import read_polls_by_store
+    from sitepulse.store_uptime.storage.poll_blocks import pack_blocks
+    from sitepulse.store_uptime.storage.writer import _group_by_bucket_day
 
     started = time.process_time()
     items = size = 0
@@ -107,11 +107,15 @@ def _dry_ingest_cpu_s(segment_bytes: int) -> tuple[float, int, int]:
 
 def in_process(segment_mib: int) -> dict[str, Any]:
     from sitepulse.common.aws import dynamodb, s3
-    from sitepulse.reports.pipeline import ReportPipeline
-    from sitepulse.reports.repository import ReportRepository
-    from sitepulse.stores.csv_rows import read_hours_by_store, read_polls_by_store, read_timezones_by_store
-    from sitepulse.stores.report_csv import build_report, report_csv_bytes
-    from tests.unit.uptime_reports.conftest import make_runner
+    from sitepulse.store_uptime.csv_input.csv_rows import (
+        read_hours_by_store,
+        read_polls_by_store,
+        read_timezones_by_store,
+    )
+    from sitepulse.store_uptime.report.pipeline import ReportPipeline
+    from sitepulse.store_uptime.report.repository import ReportRepository
+    from sitepulse.store_uptime.report.rows import build_report, report_csv_bytes
+    from tests.unit.store_uptime.conftest import make_runner
 
     stack = load_stack(ROOT / "template.yaml")
     os.environ.update(

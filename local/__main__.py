@@ -1,30 +1,98 @@
-"""`python -m local` — start the Sitepulse local stack (what `make run` does)."""
+"""`python -m local` — start the Sitepulse local stack (what `make run` does).
+
+The terminal shows only the stack's own lines: start-up progress, the banner, then one
+line per request and per scheduled run. Everything else written to this process's stdout
+and stderr (the functions' JSON logs, metrics, warnings, tracebacks, moto) goes to
+`<state dir>/logs/stack.log`.
+
+Ctrl-C (SIGINT) or SIGTERM stops the stack within a few seconds, whatever is running:
+reports, ingestion, or the start-up itself. A second Ctrl-C exits at once.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
 import threading
+import traceback
 from pathlib import Path
+from typing import TextIO
 
 from local.stack import ROOT, LocalStack
 
+STOP_SECONDS = 6.0  # the clean shutdown's budget; then the process exits regardless
+
+
+class Terminal:
+    """The stack's own lines, on the real terminal; the rest of the process output diverted."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    @classmethod
+    def divert(cls, log_file: Path) -> Terminal:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        terminal = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace")
+        # At the file-descriptor level, so that output from C code and from anything that
+        # captured sys.stdout before (Powertools loggers, warnings) is diverted too.
+        log_fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        os.close(log_fd)
+        for stream in (sys.stdout, sys.stderr):  # so that `tail -f` the log follows as it happens
+            with contextlib.suppress(AttributeError, ValueError):
+                stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+        return cls(terminal)
+
+    def line(self, text: str) -> None:
+        with self._lock, contextlib.suppress(OSError, ValueError):
+            self._stream.write(text + "\n")
+            self._stream.flush()
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
-    parser.add_argument("--state-file", type=Path, default=ROOT / ".sitepulse" / "local.json")
-    parser.add_argument("--no-demo", action="store_true", help="start without demo data")
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=ROOT / ".sitepulse" / "local.json",
+        help="written once ready (with `env` and `logs/` beside it); removed on stop",
+    )
+    parser.add_argument(
+        "--no-demo", action="store_true", help="start empty, without demo data (make run DEMO=0)"
+    )
     parser.add_argument("--no-schedules", action="store_true", help="do not run scheduled functions")
+    parser.add_argument(
+        "--no-divert", action="store_true", help="leave the functions' logs on the terminal (debugging)"
+    )
     args = parser.parse_args(argv)
 
-    stopping = threading.Event()
+    log_file = args.state_file.with_name("logs") / "stack.log"
+    terminal = Terminal(sys.stderr) if args.no_divert else Terminal.divert(log_file)
+
+    wake = threading.Event()  # a signal arrived, or the start-up ended
+    signals: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if signals:
+            terminal.line("stopping now")
+            _exit(130)
+        signals.append(signum)
+        wake.set()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
+        signal.signal(signum, on_signal)
 
     stack = LocalStack(
         template=args.template,
@@ -33,22 +101,54 @@ def main(argv: list[str] | None = None) -> int:
         state_file=args.state_file,
         demo=not args.no_demo,
         schedules=not args.no_schedules,
-        log=lambda message: print(message, file=sys.stderr, flush=True),
-    ).start()
-    print(
-        f"\nSitepulse local stack is up\n"
-        f"  API          {stack.api_url}\n"
-        f"  OpenAPI      {stack.api_url}/api/openapi.json\n"
-        f"  Swagger UI   {stack.api_url}/api/docs\n"
-        f"  AWS (moto)   {stack.endpoint}   (details: {args.state_file})\n"
-        f"Press Ctrl-C to stop.",
-        file=sys.stderr,
-        flush=True,
+        log=terminal.line,
     )
-    stopping.wait()
-    print("stopping…", file=sys.stderr, flush=True)
-    stack.stop()
-    return 0
+    failure: list[BaseException] = []
+
+    def boot() -> None:
+        try:
+            stack.start()
+        except BaseException as error:  # reported below, by the main thread
+            failure.append(error)
+        finally:
+            wake.set()
+
+    terminal.line(f"Sitepulse local stack starting (logs: {log_file})")
+    # Start-up runs in a thread so that Ctrl-C is served at once, even mid-ingestion.
+    threading.Thread(target=boot, daemon=True, name="start-up").start()
+    wake.wait()
+    code = 0
+    if not signals and failure:
+        error = failure[0]
+        terminal.line("".join(traceback.format_exception(error)).rstrip())
+        terminal.line(f"the stack failed to start: {error} (see {log_file})")
+        code = 1
+    elif not signals:
+        terminal.line(stack.banner())
+        wake.clear()
+        while not signals:
+            wake.wait()
+    terminal.line("stopping...")
+    _stop_within(stack, STOP_SECONDS)
+    _exit(code)
+    return code
+
+
+def _stop_within(stack: LocalStack, seconds: float) -> None:
+    """Stop cleanly if that takes less than `seconds`; requests, reports and ingestion still
+    running in other threads are abandoned (as when a Lambda environment is shut down)."""
+    stopper = threading.Thread(target=stack.stop, daemon=True, name="stop")
+    stopper.start()
+    stopper.join(seconds)
+
+
+def _exit(code: int) -> None:
+    # os._exit: Python's exit would wait for every non-daemon thread (thread pools of
+    # in-flight reports and ingestion), which is what once made Ctrl-C take minutes.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -4,17 +4,13 @@ reservation system would, out of order and with one retry, so the dashboard has 
 from __future__ import annotations
 
 import random
-from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from local.template import Stack
+from local.demo_client import Demo, statuses
 
 
-def bookings_demo(api_url: str, stack: Stack, log: Callable[[str], None]) -> None:
-    from local.demo import post
-
+def bookings_demo(demo: Demo) -> str:
     rng = random.Random(1)
     events: list[dict[str, Any]] = [
         # The SPEC's example, then its cancellation a day later, sent cancellation first.
@@ -37,5 +33,5 @@ def bookings_demo(api_url: str, stack: Stack, log: Callable[[str], None]) -> Non
             }
         )
     events.append(events[5])  # a retry after a timeout: 200, counted once
-    statuses = Counter(post(api_url, "/api/events", event) for event in events)
-    log(f"demo: booking events posted {dict(sorted(statuses.items()))} (hotel_id=1, 2024)")
+    counts = demo.post_all("/api/events", events)
+    return f"bookings: {len(events)} events of hotel 1 for 2024, one a retry [{statuses(counts)}]"

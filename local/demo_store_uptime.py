@@ -8,24 +8,22 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import boto3
 
-from local.template import Stack
+from local.demo_client import Demo
 
 SHARED = Path(os.environ.get("SITEPULSE_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 DEMO_STORES = 300
 
 
-def store_uptime_demo(api_url: str, stack: Stack, log: Callable[[str], None]) -> None:
+def store_uptime_demo(demo: Demo) -> str:
     data = SHARED / "data" / "loop_2023"
     generator = SHARED / "tools" / "gen_store_polls.py"
-    bucket = stack.buckets.get("DataBucket")
+    bucket = demo.stack.buckets.get("DataBucket")
     if bucket is None or not data.is_dir() or not generator.exists():
-        log(f"demo: store uptime skipped ({SHARED} not found)")
-        return
+        return f"store uptime: skipped ({SHARED} not found)"
     s3 = boto3.client("s3")
     s3.upload_file(str(data / "menu_hours.csv"), bucket.name, "incoming/business_hours/menu_hours.csv")
     s3.upload_file(str(data / "timezones.csv"), bucket.name, "incoming/timezones/timezones.csv")
@@ -47,7 +45,7 @@ def store_uptime_demo(api_url: str, stack: Stack, log: Callable[[str], None]) ->
         files = sorted(Path(hourly).glob("*.csv"))
         for path in files:
             s3.upload_file(str(path), bucket.name, f"incoming/store_status/{path.name}")
-    log(
-        f"demo: store uptime files in s3://{bucket.name}/incoming/ (hours, timezones, {len(files)} hourly "
-        f"status files for {DEMO_STORES} stores); the start-up ingestion loads them"
+    return (
+        f"store uptime: {len(files)} hourly status files of {DEMO_STORES} stores, hours, timezones "
+        f"in s3://{bucket.name}/"
     )

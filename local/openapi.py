@@ -21,6 +21,7 @@ from local.template import load_stack
 
 DOCUMENT = ROOT / "layers" / "sitepulse" / "openapi.json"
 TITLE = "Sitepulse API"
+SECURITY_SCHEME = "apiKey"
 VERSION = "1.0.0"
 
 
@@ -31,10 +32,19 @@ def build_document(template: Path = ROOT / "template.yaml") -> dict[str, Any]:
     # Handlers validate their settings at import; AWS is never called while generating.
     os.environ.update(aws_environment("http://127.0.0.1:9", 9))
     os.environ.update(merged_environment(stack))
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
     merge = OpenAPIMerge(
         title=TITLE,
         version=VERSION,
         description="Sitepulse: occupancy, temperatures, store uptime reports and hotel bookings.",
+        security_schemes={
+            SECURITY_SCHEME: HTTPBearer(
+                bearerFormat="sp_<key id>_<secret>",
+                description="An API key: `Authorization: Bearer <key>`. Each route needs one scope (README).",
+            )
+        },
+        security=[{SECURITY_SCHEME: []}],
     )
     for function in stack.functions.values():
         if not function.routes or any(route.path.startswith("/api/openapi") for route in function.routes):
@@ -42,7 +52,55 @@ def build_document(template: Path = ROOT / "template.yaml") -> dict[str, Any]:
         pool = FunctionPool(function, [stack.root / "layers"])
         app = pool.load_module().app
         merge.add_schema(app.get_openapi_schema(title=TITLE, version=VERSION))
-    return json.loads(merge.get_openapi_json_schema())
+    return with_access_control(json.loads(merge.get_openapi_json_schema()))
+
+
+ACCESS_ERROR = "#/components/schemas/AccessError"
+_ACCESS_RESPONSES = {
+    "401": "No key, or an unknown, malformed, revoked or expired key. Without an `Authorization` "
+    'header API Gateway itself answers `{"message": "Unauthorized"}`.',
+    "403": "The key lacks the route's scope (API Gateway answers "
+    '`{"message": "Forbidden"}`), or the request names a resource outside the key\'s limits.',
+}
+
+
+def with_access_control(document: dict[str, Any]) -> dict[str, Any]:
+    """Every protected operation: its scope, the bearer requirement and its 401/403 answers,
+    read from the one route → scope table (`sitepulse.access.scopes`)."""
+    from sitepulse.access.scopes import is_public, scope_of
+
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault(
+        "AccessError",
+        {
+            "title": "AccessError",
+            "type": "object",
+            "properties": {"message": {"type": "string", "title": "Message"}},
+            "required": ["message"],
+        },
+    )
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            route_key = f"{method.upper()} {path}"
+            if is_public(route_key):
+                operation["security"] = []
+                continue
+            scope = scope_of(route_key) or "(none: refused)"
+            operation["security"] = [{SECURITY_SCHEME: []}]
+            note = f"Needs an API key with scope `{scope}`."
+            description = operation.get("description") or ""
+            if note not in description:
+                operation["description"] = f"{description}\n\n{note}".strip()
+            responses = operation.setdefault("responses", {})
+            for status, text in _ACCESS_RESPONSES.items():
+                responses.setdefault(
+                    status,
+                    {
+                        "description": text,
+                        "content": {"application/json": {"schema": {"$ref": ACCESS_ERROR}}},
+                    },
+                )
+    return document
 
 
 def render(document: dict[str, Any]) -> str:

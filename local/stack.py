@@ -7,7 +7,9 @@ import json
 import logging
 import os
 import threading
+import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,10 +17,12 @@ from typing import Any
 import boto3
 
 from local import lambda_bridge, moto_dynamodb
+from local.authorizer import LocalAuthorizer
 from local.functions import FunctionRuntime, merged_environment
-from local.gateway import GatewayServer, Router
+from local.gateway import Authorize, GatewayServer, Router
 from local.moto_server import LocalMotoServer
 from local.provision import provision
+from local.ready import ReadyStack, banner, env_text, state_document, write_atomically
 from local.scheduler import Scheduler
 from local.template import REGION, Stack, load_stack
 
@@ -47,19 +51,29 @@ class LocalStack:
     template: Path = ROOT / "template.yaml"
     host: str = "127.0.0.1"
     port: int = 3000
-    state_file: Path = ROOT / ".sitepulse" / "local.json"
+    state_file: Path = ROOT / ".sitepulse" / "local.json"  # `env` and `logs/` go beside it
     demo: bool = True
     schedules: bool = True
-    log: Any = print
+    log: Callable[[str], None] = print  # the terminal: progress, then one line per request / scheduled run
+    details: Callable[[str], None] | None = None  # where long outputs go (scheduled runs' results)
+    authorize: Authorize | None = None  # the gateway's authorizer hook (see local/gateway.py)
+    demo_keys: dict[str, str] = field(default_factory=dict)  # name -> secret, shown in the banner and env
     stack: Stack | None = None
     api_url: str = ""
     endpoint: str = ""
+    ready: ReadyStack | None = None
     _moto: LocalMotoServer | None = None
     _gateway: GatewayServer | None = None
     _scheduler: Scheduler | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _closing: bool = False
 
     def start(self) -> LocalStack:
+        """Start everything; returns once the stack is ready: demo data loaded, each schedule run
+        once. Only then are the state file and the env file written (scripts wait for them)."""
+        started = time.monotonic()
+        self._discard_stale_state()
         self.stack = load_stack(self.template)
         moto_dynamodb.install()  # transactions roll back per item instead of copying whole tables
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log drowns the handlers' logs
@@ -74,30 +88,77 @@ class LocalStack:
         provision(self.stack, boto3.Session())
         runtime = FunctionRuntime(self.stack)
         lambda_bridge.install(runtime)
+        if not self.demo_keys:
+            self._create_demo_keys()
+        if self.authorize is None:  # the template's Lambda authorizer, as API Gateway runs it
+            self.authorize = LocalAuthorizer(self.stack, runtime, log=self.log)
 
-        self._gateway = GatewayServer((self.host, self.port), Router(self.stack.routes), runtime)
+        # No access log yet: the demo loaders' requests would flood the terminal.
+        self._gateway = GatewayServer(
+            (self.host, self.port),
+            Router(self.stack.routes),
+            runtime,
+            cors=self.stack.cors,
+            authorize=self.authorize,
+        )
         host, port = self._gateway.server_address[:2]
         self.api_url = f"http://{host}:{port}"
         thread = threading.Thread(target=self._gateway.serve_forever, daemon=True, name="gateway")
         thread.start()
         self._threads.append(thread)
 
+        demo_lines: list[str] = []
         if self.demo:
-            from local.demo import load_demo_data
+            from local.demo import Demo, load_demo_data
 
-            load_demo_data(self.api_url, self.stack, self.log)
-        self._write_state()
+            self.log("loading demo data...")
+            admin = self.demo_keys.get("admin")
+            headers = {"Authorization": f"Bearer {admin}"} if admin else {}
+            demo_lines = load_demo_data(Demo(self.api_url, self.stack, headers), self.log)
+        schedule_lines: list[str] = []
         if self.schedules and self.stack.schedules:
-            self._scheduler = Scheduler(self.stack.schedules, runtime, self.log)
-            self._scheduler.start()
+            self._scheduler = Scheduler(self.stack.schedules, runtime, self.log, self.details)
+            names = ", ".join(s.function for s in self.stack.schedules)
+            self.log(f"running the schedules once before ready ({names})...")
+            schedule_lines = self._scheduler.run_startup()
+
+        self.ready = ReadyStack(
+            api_url=self.api_url,
+            endpoint=self.endpoint,
+            state_file=self.state_file,
+            startup_seconds=time.monotonic() - started,
+            resources=self._resources(),
+            demo_lines=demo_lines,
+            schedule_lines=schedule_lines,
+            demo_keys=dict(self.demo_keys),
+        )
+        self._publish(self.ready)
+        self._gateway.access_log = self.log
+        if self._scheduler:
+            self._scheduler.start()  # next runs one period from now
         return self
 
-    def _write_state(self) -> None:
+    def _create_demo_keys(self) -> None:
+        """admin, reader and device keys, straight in ApiKeysTable (as `make key` does)."""
         assert self.stack is not None
-        state = {
-            "api_url": self.api_url,
-            "endpoint_url": self.endpoint,
-            "region": REGION,
+        table = self.stack.tables.get("ApiKeysTable")
+        if table is None:
+            return
+        from local.demo_keys import create_demo_keys
+
+        self.demo_keys = create_demo_keys(boto3.Session(), table.name)
+
+    def banner(self) -> str:
+        assert self.ready is not None, "start() first"
+        return banner(self.ready)
+
+    @property
+    def env_file(self) -> Path:
+        return self.state_file.with_name("env")
+
+    def _resources(self) -> dict[str, dict[str, str]]:
+        assert self.stack is not None
+        return {
             "tables": {t.logical_id: t.name for t in self.stack.tables.values()},
             "buckets": {b.logical_id: b.name for b in self.stack.buckets.values()},
             "state_machines": {
@@ -105,28 +166,68 @@ class LocalStack:
                 for m in self.stack.state_machines.values()
             },
             "functions": {f.logical_id: f.name for f in self.stack.functions.values()},
-            "pid": os.getpid(),
         }
-        self.state_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
-        tmp.replace(self.state_file)
+
+    def _publish(self, ready: ReadyStack) -> None:
+        with self._lock:
+            if self._closing:  # stopped while starting: announce nothing
+                return
+            # env first: a script that waits for local.json then sources env finds it.
+            write_atomically(self.env_file, env_text(ready))
+            write_atomically(self.state_file, json.dumps(state_document(ready), indent=2))
+
+    def _discard_stale_state(self) -> None:
+        """Files left by a stack that died without cleaning up must not look ready."""
+        if not self.state_file.exists():
+            return
+        try:
+            pid = int(json.loads(self.state_file.read_text(encoding="utf-8")).get("pid", 0))
+        except (OSError, ValueError):
+            pid = 0
+        if pid and pid != os.getpid() and _alive(pid):
+            self.log(
+                f"warning: {self.state_file} belongs to a running stack (pid {pid}); it will be replaced"
+            )
+            return
+        for path in (self.state_file, self.env_file):
+            path.unlink(missing_ok=True)
+
+    def _remove_state_files(self) -> None:
+        if not self.state_file.exists():
+            return
+        try:
+            ours = json.loads(self.state_file.read_text(encoding="utf-8")).get("pid") == os.getpid()
+        except (OSError, ValueError):
+            return
+        if ours:
+            self.state_file.unlink(missing_ok=True)
+            self.env_file.unlink(missing_ok=True)
 
     def stop(self) -> None:
+        """Stop serving; safe to call while `start` is still running (Ctrl-C during start-up)."""
+        with self._lock:
+            self._closing = True
+            self._remove_state_files()  # first: scripts must not find a stack that is going away
         if self._scheduler:
             self._scheduler.stop()
         if self._gateway:
-            self._gateway.shutdown()
+            self._gateway.access_log = None
+            if self._threads:
+                self._gateway.shutdown()
             self._gateway.server_close()
         lambda_bridge.uninstall()
         if self._moto:
             self._moto.stop()
-        if self.state_file.exists():
-            try:
-                if json.loads(self.state_file.read_text()).get("pid") == os.getpid():
-                    self.state_file.unlink()
-            except (OSError, ValueError):
-                pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _post_json(url: str, payload: dict[str, Any]) -> None:

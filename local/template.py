@@ -50,6 +50,7 @@ class Route:
     method: str  # upper case, or ANY
     path: str  # e.g. /api/sensors/{sensor}/occupancy
     function: str  # logical id
+    authorizer: str | None = None  # name in the HttpApi's Auth.Authorizers; None = open route
 
     @property
     def route_key(self) -> str:
@@ -103,6 +104,24 @@ class Function:
 
 
 @dataclass
+class Authorizer:
+    """An HttpApi Lambda authorizer as API Gateway runs it."""
+
+    name: str
+    function: str  # logical id of the authorizer function
+    identity_sources: list[str]  # e.g. ["$request.header.Authorization", "$context.routeKey"]
+    ttl_seconds: int  # 0 = no caching
+    payload_version: str = "2.0"
+    simple_responses: bool = True
+
+
+@dataclass
+class HttpApiAuth:
+    default_authorizer: str | None
+    authorizers: dict[str, Authorizer]
+
+
+@dataclass
 class Table:
     logical_id: str
     name: str
@@ -124,6 +143,40 @@ class StateMachine:
 
 
 @dataclass
+class Cors:
+    """An HttpApi's `CorsConfiguration`: API Gateway answers preflights from it and adds its
+    headers to every response whose `Origin` it allows."""
+
+    allow_origins: list[str] = field(default_factory=list)
+    allow_methods: list[str] = field(default_factory=list)
+    allow_headers: list[str] = field(default_factory=list)
+    expose_headers: list[str] = field(default_factory=list)
+    max_age: int | None = None
+    allow_credentials: bool = False
+
+    @classmethod
+    def from_template(cls, config: Any) -> Cors | None:
+        if config is True:  # SAM: `CorsConfiguration: true` allows every origin, nothing else
+            return cls(allow_origins=["*"])
+        if not isinstance(config, dict):
+            return None
+
+        def strings(key: str) -> list[str]:
+            value = config.get(key) or []
+            return [str(v) for v in (value if isinstance(value, list) else [value])]
+
+        max_age = config.get("MaxAge")
+        return cls(
+            allow_origins=strings("AllowOrigins"),
+            allow_methods=[m.upper() for m in strings("AllowMethods")],
+            allow_headers=[h.lower() for h in strings("AllowHeaders")],
+            expose_headers=[h.lower() for h in strings("ExposeHeaders")],
+            max_age=None if max_age in (None, "") else int(max_age),
+            allow_credentials=str(config.get("AllowCredentials", False)).lower() == "true",
+        )
+
+
+@dataclass
 class Stack:
     root: Path
     functions: dict[str, Function]
@@ -132,6 +185,8 @@ class Stack:
     state_machines: dict[str, StateMachine]
     schedules: list[Schedule]
     routes: list[Route]
+    cors: Cors | None = None  # the HttpApi's CorsConfiguration (one HTTP API per template)
+    authorizers: dict[str, Authorizer] = field(default_factory=dict)
 
     def function_by_name(self, name_or_arn: str) -> Function | None:
         name = name_or_arn.rsplit(":function:", 1)[-1].split(":")[0]
@@ -238,7 +293,15 @@ def load_stack(template_path: Path) -> Stack:
     machines: dict[str, StateMachine] = {}
     schedules: list[Schedule] = []
     routes: list[Route] = []
+    cors: Cors | None = None
+    http_api_globals = (template.get("Globals") or {}).get("HttpApi", {})
 
+    apis = {
+        logical_id: _http_api_auth(resource.get("Properties") or {}, resolver)
+        for logical_id, resource in resolver.resources.items()
+        if resource["Type"] == "AWS::Serverless::HttpApi"
+    }
+    authorizers = {name: a for api in apis.values() for name, a in api.authorizers.items()}
     for logical_id, resource in resolver.resources.items():
         kind = resource["Type"]
         props = resource.get("Properties") or {}
@@ -257,7 +320,12 @@ def load_stack(template_path: Path) -> Stack:
             for event in (props.get("Events") or {}).values():
                 event_props = resolver.resolve(event.get("Properties") or {})
                 if event["Type"] == "HttpApi":
-                    route = Route(event_props.get("Method", "ANY").upper(), event_props["Path"], logical_id)
+                    route = Route(
+                        event_props.get("Method", "ANY").upper(),
+                        event_props["Path"],
+                        logical_id,
+                        _route_authorizer(event.get("Properties") or {}, apis),
+                    )
                     function.routes.append(route)
                     routes.append(route)
                 elif event["Type"] in ("Schedule", "ScheduleV2"):
@@ -270,7 +338,62 @@ def load_stack(template_path: Path) -> Stack:
             buckets[logical_id] = Bucket(logical_id, name)
         elif kind == "AWS::Serverless::StateMachine":
             machines[logical_id] = _state_machine(logical_id, name, props, root, resolver)
-    return Stack(root, functions, tables, buckets, machines, schedules, routes)
+        elif kind == "AWS::Serverless::HttpApi" and cors is None:
+            config = props.get("CorsConfiguration", http_api_globals.get("CorsConfiguration"))
+            cors = Cors.from_template(resolver.resolve(config))
+    return Stack(root, functions, tables, buckets, machines, schedules, routes, cors, authorizers)
+
+
+_IDENTITY_PREFIXES = {
+    "Headers": "$request.header.",
+    "QueryStrings": "$request.querystring.",
+    "Context": "$context.",
+    "StageVariables": "$stageVariables.",
+}
+
+
+def _http_api_auth(props: dict[str, Any], resolver: _Resolver) -> HttpApiAuth:
+    auth = props.get("Auth") or {}
+    authorizers: dict[str, Authorizer] = {}
+    for name, spec in (auth.get("Authorizers") or {}).items():
+        if "FunctionArn" not in spec:
+            continue  # JWT authorizers are not emulated
+        function_ref = spec["FunctionArn"]
+        function = (
+            function_ref["Fn::GetAtt"][0]
+            if isinstance(function_ref, dict) and "Fn::GetAtt" in function_ref
+            else str(resolver.resolve(function_ref)).rsplit(":function:", 1)[-1]
+        )
+        identity = spec.get("Identity") or {}
+        sources = [
+            prefix + str(resolver.resolve(item))
+            for key, prefix in _IDENTITY_PREFIXES.items()
+            for item in identity.get(key) or []
+        ]
+        authorizers[name] = Authorizer(
+            name=name,
+            function=function,
+            identity_sources=sources or ["$request.header.Authorization"],
+            ttl_seconds=int(resolver.resolve(identity.get("ReauthorizeEvery", 300))),
+            payload_version=str(spec.get("AuthorizerPayloadFormatVersion", "2.0")),
+            simple_responses=bool(spec.get("EnableSimpleResponses", False)),
+        )
+    default = auth.get("DefaultAuthorizer")
+    return HttpApiAuth(default if default in authorizers else None, authorizers)
+
+
+def _route_authorizer(event_props: dict[str, Any], apis: dict[str, HttpApiAuth]) -> str | None:
+    """The authorizer of one HttpApi event: its own `Auth.Authorizer`, else its API's default.
+    An event without `ApiId` belongs to SAM's implicit API, which has no authorizer here."""
+    api_ref = event_props.get("ApiId")
+    api_id = api_ref.get("Ref") if isinstance(api_ref, dict) else None
+    api = apis.get(api_id or "")
+    if api is None:
+        return None
+    named = (event_props.get("Auth") or {}).get("Authorizer")
+    if named == "NONE":
+        return None
+    return named or api.default_authorizer
 
 
 def _state_machine(

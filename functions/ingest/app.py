@@ -18,7 +18,7 @@ from sitepulse.ingest.ledger import IngestionLedger
 from sitepulse.ingest.runner import IngestionRunner, RunLimits, RunSummary
 from sitepulse.ingest.settings import IngestSettings
 from sitepulse.ingest.sinks import BookingEventSink, BusinessHoursSink, StatusPollSink, TimezoneSink
-from sitepulse.uptime_store.writer import StoreDataWriter
+from sitepulse.store_uptime.storage.writer import StoreDataWriter
 
 settings = load_settings(IngestSettings)
 writer = StoreDataWriter(dynamodb(), settings.stores_table)

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
+from sitepulse.access.edge import current_limits
 from sitepulse.common.aws import dynamodb
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.settings import load_settings
@@ -27,7 +28,8 @@ def list_sensors(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> SensorList:
-    return service.sensors(limit, next_token)
+    # A key limited to sensor prefixes lists only those sensors.
+    return service.sensors(limit, next_token, current_limits().sensors)
 
 
 @app.get("/api/sensors/<sensor>/occupancy", summary="People inside now or at an instant", tags=["occupancy"])

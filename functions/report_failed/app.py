@@ -5,8 +5,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sitepulse.common.observability import logger
-from sitepulse.reports.errors import classify_aws_errors
-from sitepulse.reports.steps import build_pipeline
+from sitepulse.store_uptime.report.errors import classify_aws_errors
+from sitepulse.store_uptime.report.steps import build_pipeline
 
 step = build_pipeline()
 

@@ -8,10 +8,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from sitepulse.common.aws import dynamodb, s3
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.settings import load_settings
-from sitepulse.reports.models import LegacyReportStatus, Report
-from sitepulse.reports.repository import ReportRepository
-from sitepulse.reports.service import ReportQueries
-from sitepulse.reports.settings import ReportsReadSettings
+from sitepulse.store_uptime.report.models import LegacyReportStatus, Report
+from sitepulse.store_uptime.report.repository import ReportRepository
+from sitepulse.store_uptime.report.service import ReportQueries
+from sitepulse.store_uptime.report.settings import ReportsReadSettings
 
 settings = load_settings(ReportsReadSettings)
 queries = ReportQueries(ReportRepository(dynamodb(), settings.reports_table), s3(), settings.reports_bucket)

@@ -10,10 +10,15 @@ from sitepulse.common.aws import client, dynamodb
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.observability import metrics
 from sitepulse.common.settings import load_settings
-from sitepulse.reports.models import IDEMPOTENCY_HEADER, ReportAccepted, ReportRequest, TriggerReportOut
-from sitepulse.reports.repository import ReportRepository
-from sitepulse.reports.service import ReportStarter
-from sitepulse.reports.settings import ReportsWriteSettings
+from sitepulse.store_uptime.report.models import (
+    IDEMPOTENCY_HEADER,
+    ReportAccepted,
+    ReportRequest,
+    TriggerReportOut,
+)
+from sitepulse.store_uptime.report.repository import ReportRepository
+from sitepulse.store_uptime.report.service import ReportStarter
+from sitepulse.store_uptime.report.settings import ReportsWriteSettings
 
 settings = load_settings(ReportsWriteSettings)
 starter = ReportStarter(

@@ -5,6 +5,7 @@ tiny HTTP client that talks to it the way any client would."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from tests.integration.http_client import ApiClient
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 120
+AUTH_TTL_SECONDS = 3
 
 
 @dataclass
@@ -40,19 +42,34 @@ class RunningStack:
         return self.session().client(service, endpoint_url=self.state["endpoint_url"])
 
 
-def start_stack(workdir: Path, *extra: str, template: Path | None = None) -> RunningStack:
-    state_file = workdir / "local.json"
+def start_stack(
+    workdir: Path,
+    *extra: str,
+    template: Path | None = None,
+    state_file: Path | None = None,
+    startup_seconds: float = STARTUP_SECONDS,
+) -> RunningStack:
+    """Start `python -m local` and wait for its state file (written once the stack is ready).
+    `log_file` receives what a user would see on the terminal; the rest is in `logs/stack.log`
+    beside the state file."""
+    state_file = state_file or workdir / "local.json"
     log_file = workdir / "stack.log"
     command = [sys.executable, "-m", "local", "--port", "0", "--state-file", str(state_file), *extra]
     if template is not None:
         command += ["--template", str(template)]
+    # A short authorizer cache TTL so revocation tests need not wait the template's 300 s.
+    env = {**os.environ, "SITEPULSE_AUTH_TTL": os.environ.get("SITEPULSE_AUTH_TTL", str(AUTH_TTL_SECONDS))}
     with log_file.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + STARTUP_SECONDS
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + startup_seconds
     while not state_file.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError(f"local stack did not start:\n{log_file.read_text(errors='replace')[-4000:]}")
+            diverted = state_file.with_name("logs") / "stack.log"
+            details = diverted.read_text(errors="replace")[-4000:] if diverted.exists() else ""
+            raise RuntimeError(
+                f"local stack did not start:\n{log_file.read_text(errors='replace')[-4000:]}\n{details}"
+            )
         time.sleep(0.2)
     state = json.loads(state_file.read_text())
     return RunningStack(state["api_url"], state, state_file, process, log_file)
@@ -76,4 +93,5 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
 
 @pytest.fixture(scope="session")
 def api(local_stack: RunningStack) -> ApiClient:
-    return ApiClient(local_stack.api_url)
+    """Authenticated as the stack's demo admin key (every scope)."""
+    return ApiClient(local_stack.api_url, local_stack.state["keys"]["admin"])

@@ -29,8 +29,15 @@ _opener = urllib.request.build_opener(_NoRedirect)
 
 
 class ApiClient:
-    def __init__(self, base_url: str) -> None:
+    """`key` is sent as `Authorization: Bearer <key>` on every request (the integration
+    fixtures give the demo admin key); per request, `key=None` sends none, `key="…"` another."""
+
+    def __init__(self, base_url: str, key: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        self.key = key
+
+    def with_key(self, key: str | None) -> ApiClient:
+        return ApiClient(self.base_url, key)
 
     def request(
         self,
@@ -41,9 +48,12 @@ class ApiClient:
         raw: bytes | None = None,
         headers: dict[str, str] | None = None,
         timeout: float = 60,
+        key: Any = ...,
     ) -> ApiResponse:
         data = raw if raw is not None else (json.dumps(json_body).encode() if json_body is not None else None)
-        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        key = self.key if key is ... else key
+        auth = {"Authorization": f"Bearer {key}"} if key else {}
+        all_headers = {"Content-Type": "application/json", **auth, **(headers or {})}
         request = urllib.request.Request(
             f"{self.base_url}{path}", data=data, headers=all_headers, method=method
         )
@@ -60,3 +70,6 @@ class ApiClient:
 
     def post(self, path: str, json_body: Any = None, **kwargs: Any) -> ApiResponse:
         return self.request("POST", path, json_body, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> ApiResponse:
+        return self.request("DELETE", path, **kwargs)

@@ -120,7 +120,7 @@ def test_new_table_and_route_need_no_change_to_the_local_stack(tmp_path: Path) -
         assert response.status == 200, response.body
         assert response.json == {"table": stack.state["tables"]["ExtraTable"], "items": 1}
         # The existing API still works from the same template copy.
-        assert ApiClient(stack.api_url).get("/api/sensors").status == 200
+        assert ApiClient(stack.api_url, stack.state["keys"]["admin"]).get("/api/sensors").status == 200
     finally:
         assert stop_stack(stack) == 0  # Ctrl-C (SIGINT) stops it cleanly
     assert not stack.state_file.exists()

@@ -17,13 +17,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from sitepulse.stores.csv_rows import read_hours_by_store, read_polls_by_store, read_timezones_by_store
-from sitepulse.stores.report_csv import build_report, latest_poll_us, report_csv_bytes
-from sitepulse.stores.timestamps import format_timestamp_us, parse_timestamp_us
-from sitepulse.uptime_store import keys
+from sitepulse.store_uptime.csv_input.csv_rows import (
+    read_hours_by_store,
+    read_polls_by_store,
+    read_timezones_by_store,
+)
+from sitepulse.store_uptime.engine.timestamps import format_timestamp_us, parse_timestamp_us
+from sitepulse.store_uptime.report.rows import build_report, latest_poll_us, report_csv_bytes
+from sitepulse.store_uptime.storage import keys
 from tests.integration.conftest import ROOT, RunningStack
 from tests.integration.http_client import ApiClient
-from tests.unit.uptime_reports.scenario import END, Scenario, build_scenario
+from tests.unit.store_uptime.scenario import END, Scenario, build_scenario
 
 PREFIX = f"it{uuid.uuid4().hex[:8]}-"
 

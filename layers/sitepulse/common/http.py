@@ -3,7 +3,8 @@
 `create_app()` builds the Powertools resolver with validation and maps every
 domain error to its status code in one place; `lambda_entry()` wraps a
 resolver into the Lambda handler (logging context, tracing, metrics) and
-rejects bodies that are not acceptable JSON before any route code runs.
+refuses requests the API key may not make (`sitepulse.access.edge`: 401/403) and
+bodies that are not acceptable JSON before any route code runs.
 """
 
 import base64
@@ -16,6 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from sitepulse.access.edge import access_problem
 from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError, ServiceUnavailableError
 from sitepulse.common.observability import logger, metrics, tracer
 
@@ -136,6 +138,10 @@ def lambda_entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lambd
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        # Access first: a caller without a valid key learns nothing about its body from a 400.
+        denied = access_problem(event)
+        if denied is not None:
+            return denied
         problem = body_problem(event)
         if problem is not None:
             return problem

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sitepulse.uptime_store.keys import object_id
+from sitepulse.store_uptime.storage.keys import object_id
 
 INCOMING_PREFIX = "incoming/"
 

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from sitepulse.ingest.objects import IncomingObject
-from sitepulse.stores.csv_rows import RowError
-from sitepulse.stores.rejected_rows import rejected_csv_bytes, rejected_key
+from sitepulse.store_uptime.csv_input.csv_rows import RowError
+from sitepulse.store_uptime.csv_input.rejected_rows import rejected_csv_bytes, rejected_key
 
 WORK_PREFIX = "ingest-work/"
 

@@ -35,7 +35,7 @@ from sitepulse.ingest.segments import (
     iter_segments,
 )
 from sitepulse.ingest.sinks import Sink
-from sitepulse.stores.csv_rows import MissingColumnsError, RowError
+from sitepulse.store_uptime.csv_input.csv_rows import MissingColumnsError, RowError
 
 
 @dataclass(frozen=True)

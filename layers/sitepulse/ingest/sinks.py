@@ -12,14 +12,14 @@ from typing import Any, Protocol
 
 from sitepulse.ingest.objects import IncomingObject
 from sitepulse.ingest.segments import Segment
-from sitepulse.stores.csv_rows import (
+from sitepulse.store_uptime.csv_input.csv_rows import (
     RowError,
     iter_timezones,
     read_hours_by_store,
     read_polls_by_store,
     read_timezones_by_store,
 )
-from sitepulse.uptime_store.writer import StoreDataWriter, WriteCounts
+from sitepulse.store_uptime.storage.writer import StoreDataWriter, WriteCounts
 
 WHOLE_OBJECT = 1 << 62
 """Segment size of kinds that must see a whole file before writing (replace/upsert per store)."""

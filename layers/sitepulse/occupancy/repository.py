@@ -233,7 +233,12 @@ class OccupancyRepository:
                 return events
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def list_sensors(self, limit: int, next_token: str | None) -> tuple[list[str], str | None]:
+    def list_sensors(
+        self, limit: int, next_token: str | None, prefixes: list[str] | None = None
+    ) -> tuple[list[str], str | None]:
+        """Sensors in order; with `prefixes` (an API key's limits) only those matching one."""
+        if prefixes:
+            return self._list_sensors_with_prefixes(limit, next_token, prefixes)
         query: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": SENSOR_INDEX,
@@ -247,3 +252,46 @@ class OccupancyRepository:
         response = self._client.query(**query)
         sensors = [item["gsi1sk"]["S"] for item in response["Items"]]
         return sensors, encode_token(response.get("LastEvaluatedKey"))
+
+    def _list_sensors_with_prefixes(
+        self, limit: int, next_token: str | None, prefixes: list[str]
+    ) -> tuple[list[str], str | None]:
+        """One `begins_with` range per prefix, in order, resuming after the token's sensor.
+
+        Prefixes are made disjoint first (`ab` covers `abc`), so their ranges follow each other
+        in index order and a page is the next `limit` matching sensors, whatever the prefixes.
+        """
+        start = decode_token(next_token, _INDEX_KEYS)
+        after = start["gsi1sk"]["S"] if start else None
+        items: list[dict[str, Any]] = []
+        for prefix in _disjoint_prefixes(prefixes):
+            if after is not None and not after.startswith(prefix) and prefix < after:
+                continue  # the whole range sorts before the token's sensor
+            exclusive_start = start if after is not None and after.startswith(prefix) else None
+            while len(items) < limit:
+                query: dict[str, Any] = {
+                    "TableName": self._table,
+                    "IndexName": SENSOR_INDEX,
+                    "KeyConditionExpression": "gsi1pk = :index AND begins_with(gsi1sk, :prefix)",
+                    "ExpressionAttributeValues": {":index": {"S": "SENSOR"}, ":prefix": {"S": prefix}},
+                    "Limit": limit - len(items),
+                }
+                if exclusive_start:
+                    query["ExclusiveStartKey"] = exclusive_start
+                response = self._client.query(**query)
+                items.extend(response["Items"])
+                exclusive_start = response.get("LastEvaluatedKey")
+                if not exclusive_start:
+                    break
+            if len(items) >= limit:
+                last = {key: items[-1][key] for key in _INDEX_KEYS}
+                return [item["gsi1sk"]["S"] for item in items], encode_token(last)
+        return [item["gsi1sk"]["S"] for item in items], None
+
+
+def _disjoint_prefixes(prefixes: list[str]) -> list[str]:
+    kept: list[str] = []
+    for prefix in sorted(set(prefixes)):
+        if not kept or not prefix.startswith(kept[-1]):
+            kept.append(prefix)
+    return kept

@@ -44,8 +44,8 @@ class OccupancyService:
         net += sum(in_count - out_count for in_count, out_count in inputs.hour_events)
         return Occupancy(sensor=sensor, inside=floor_at_zero(net), at=format_instant(moment))
 
-    def sensors(self, limit: int, next_token: str | None) -> SensorList:
-        names, token = self._repository.list_sensors(limit, next_token)
+    def sensors(self, limit: int, next_token: str | None, prefixes: list[str] | None = None) -> SensorList:
+        names, token = self._repository.list_sensors(limit, next_token, prefixes)
         return SensorList(sensors=names, next_token=token)
 
 

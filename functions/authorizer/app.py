@@ -1,0 +1,43 @@
+"""HTTP API Lambda authorizer (payload 2.0, simple responses).
+
+API Gateway calls it once per (Authorization header, route) and caches the answer for the
+template's TTL. It authenticates the bearer key with one DynamoDB GetItem, checks the
+route's scope, and passes key id, scopes and limits to the function in the context.
+What API Gateway answers for each outcome: `sitepulse.access.decision` and the README.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import event_source
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerEventV2,
+    APIGatewayAuthorizerResponseV2,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sitepulse.access.decision import decide
+from sitepulse.access.repository import ApiKeyRepository
+from sitepulse.access.service import KeysSettings
+from sitepulse.common.aws import dynamodb
+from sitepulse.common.observability import logger
+from sitepulse.common.settings import load_settings
+from sitepulse.common.timestamps import utc_now
+
+settings = load_settings(KeysSettings)
+keys = ApiKeyRepository(dynamodb(), settings.api_keys_table)
+
+
+# Never log the event: its Authorization header is the secret.
+@logger.inject_lambda_context(log_event=False)
+@event_source(data_class=APIGatewayAuthorizerEventV2)
+def handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -> dict[str, Any]:
+    decision = decide(event.headers.get("authorization"), event.route_key, utc_now(), keys.get)
+    logger.info(
+        "authorizer decision",
+        extra={
+            "key_id": decision.context.get("key_id", ""),
+            "route": event.route_key,
+            "decision": decision.outcome,
+        },
+    )
+    return APIGatewayAuthorizerResponseV2(authorize=decision.authorized, context=decision.context).asdict()

@@ -1,0 +1,59 @@
+"""Key management (scope `admin`): create a key (its secret shown once), list keys, revoke one."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from sitepulse.access.models import ApiKeyCreated, ApiKeyIn, ApiKeyList
+from sitepulse.access.repository import ApiKeyRepository
+from sitepulse.access.service import KeyService, KeysSettings
+from sitepulse.access.tokens import KEY_ID_PATTERN
+from sitepulse.common.aws import dynamodb
+from sitepulse.common.http import create_app, lambda_entry
+from sitepulse.common.observability import logger
+from sitepulse.common.settings import load_settings
+
+settings = load_settings(KeysSettings)
+service = KeyService(ApiKeyRepository(dynamodb(), settings.api_keys_table))
+app = create_app()
+
+
+@app.post(
+    "/api/keys",
+    summary="Create an API key (the secret is in this response only)",
+    responses={
+        201: {"description": "Created; `secret` is shown once"},
+        422: {"description": "Validation error"},
+    },
+    tags=["keys"],
+)
+def create_key(request: Annotated[ApiKeyIn, Body()]) -> Response[ApiKeyCreated]:
+    created = service.create(request)
+    logger.info("api key created", extra={"created_key_id": created.key_id, "scopes": created.scopes})
+    return Response(
+        status_code=201, content_type=content_types.APPLICATION_JSON, body=created.model_dump(mode="json")
+    )
+
+
+@app.get("/api/keys", summary="List API keys (never their secrets)", tags=["keys"])
+def list_keys(
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> ApiKeyList:
+    return service.list(limit, next_token)
+
+
+@app.delete(
+    "/api/keys/<key_id>",
+    summary="Revoke an API key (idempotent)",
+    responses={204: {"description": "Revoked"}, 404: {"description": "No such key"}},
+    tags=["keys"],
+)
+def revoke_key(key_id: Annotated[str, Path(pattern=KEY_ID_PATTERN)]) -> Response[None]:
+    revoked = service.revoke(key_id)
+    logger.info("api key revoked", extra={"revoked_key_id": revoked.key_id})
+    return Response(status_code=204, body=None)
+
+
+handler = lambda_entry(app)

@@ -1,0 +1,159 @@
+"""The access check every API function runs at its HTTP edge, before any work.
+
+It reads what the Lambda authorizer put in `requestContext.authorizer.lambda`:
+- a `deny` context (unknown, malformed, revoked or expired key) → 401;
+- a grant whose `expires_at` has passed since the authorizer cached it → 401;
+- no authorizer context on a protected route (misconfigured API) → 401, fail closed;
+- a grant without the route's scope → 403 (API Gateway already answered 403 in AWS);
+- a path parameter, query parameter or top-level body field naming a resource outside
+  the key's limits (sensor prefixes, buildings, hotel ids) → 403, nothing stored.
+Then it records the grant for the request, so listings can show only what the key may see
+(`current_grant()`), and tags every log line with the key id (never the secret).
+"""
+
+import base64
+import json
+from contextvars import ContextVar
+from typing import Any
+
+from sitepulse.access.decision import EXPIRED, MALFORMED, REVOKED, UNKNOWN
+from sitepulse.access.models import Grant, Limits, grant_from_context
+from sitepulse.access.scopes import is_public, scope_of
+from sitepulse.common.observability import logger
+from sitepulse.common.timestamps import utc_now
+
+# Request field name → the kind of limit it falls under, wherever it appears
+# (path parameter, query parameter or top-level body field).
+LIMITED_FIELDS: dict[str, str] = {"sensor": "sensors", "building": "buildings", "hotel_id": "hotels"}
+
+_MESSAGES_401 = {
+    MALFORMED: "Unauthorized: expected 'Authorization: Bearer <API key>'",
+    UNKNOWN: "Unauthorized: unknown API key",
+    REVOKED: "Unauthorized: API key revoked",
+    EXPIRED: "Unauthorized: API key expired",
+}
+
+_current_grant: ContextVar[Grant | None] = ContextVar("sitepulse_grant", default=None)
+
+
+def current_grant() -> Grant | None:
+    """The grant of the request being handled (None on public routes)."""
+    return _current_grant.get()
+
+
+def current_limits() -> Limits:
+    grant = _current_grant.get()
+    return grant.limits if grant else Limits()
+
+
+def _answer(status: int, message: str) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"message": message}),
+        "isBase64Encoded": False,
+    }
+
+
+def route_key_of(event: dict[str, Any]) -> str:
+    return str(event.get("routeKey") or (event.get("requestContext") or {}).get("routeKey") or "")
+
+
+def access_problem(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The 401/403 response for a request this key may not make, else None (and the grant is set)."""
+    _current_grant.set(None)
+    logger.remove_keys(["key_id"])
+    route_key = route_key_of(event)
+    if is_public(route_key):
+        return None
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    context = authorizer.get("lambda") if isinstance(authorizer, dict) else None
+    if not isinstance(context, dict) or context.get("status") not in ("allow", "deny"):
+        return _answer(401, "Unauthorized")
+    if context.get("key_id"):
+        logger.append_keys(key_id=context["key_id"])
+    if context["status"] == "deny":
+        reason = str(context.get("reason"))
+        logger.info("request refused", extra={"route": route_key, "reason": reason, "status": 401})
+        return _answer(401, _MESSAGES_401.get(reason, "Unauthorized"))
+    try:
+        grant = grant_from_context(context)
+    except ValueError:
+        return _answer(401, "Unauthorized")
+    if grant.expires_at is not None and grant.expires_at <= utc_now():
+        # The authorizer's cached decision may outlive the key's expiry: expiry is exact here.
+        return _answer(401, _MESSAGES_401[EXPIRED])
+    scope = scope_of(route_key)
+    if scope is None or scope not in grant.scopes:
+        return _answer(403, f"Forbidden: this API key lacks the scope {scope or 'for this route'}")
+    outside = outside_limits(grant.limits, event)
+    if outside is not None:
+        logger.info("request refused", extra={"route": route_key, "reason": "limits", "status": 403})
+        return _answer(403, f"Forbidden: this API key may not access {outside}")
+    _current_grant.set(grant)
+    return None
+
+
+def _allowed(limits: Limits, kind: str, value: Any) -> bool:
+    allowed = getattr(limits, kind)
+    if allowed is None:
+        return True
+    if kind == "hotels":
+        return _as_hotel_id(value) in allowed
+    if not isinstance(value, str):
+        return False
+    if kind == "sensors":
+        return any(value.startswith(prefix) for prefix in allowed)
+    return value in allowed
+
+
+def _as_hotel_id(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _json_body(event: dict[str, Any]) -> dict[str, Any]:
+    """The body as a JSON object, or {} when it is not one (the edge then refuses it as 400/422)."""
+    body = event.get("body")
+    if not body:
+        return {}
+    try:
+        text = base64.b64decode(body).decode("utf-8") if event.get("isBase64Encoded") else body
+        parsed = json.loads(text)
+    except (ValueError, RecursionError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _request_fields(event: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    fields: list[tuple[str, str, Any]] = []
+    for name, value in (event.get("pathParameters") or {}).items():
+        fields.append(("path", name, value))
+    for name, value in (event.get("queryStringParameters") or {}).items():
+        # A repeated parameter arrives comma-joined: every part must be allowed.
+        parts = [value, *value.split(",")] if isinstance(value, str) and "," in value else [value]
+        fields.extend(("query", name, part) for part in parts)
+    for name, value in _json_body(event).items():
+        fields.append(("body", name, value))
+    return fields
+
+
+def outside_limits(limits: Limits, event: dict[str, Any]) -> str | None:
+    """A description of the first resource the request names outside the key's limits."""
+    if limits.is_empty():
+        return None
+    for where, name, value in _request_fields(event):
+        kind = LIMITED_FIELDS.get(name)
+        if kind and not _allowed(limits, kind, value):
+            return f"{name} {json.dumps(value)[:140]} ({where})"
+    return None

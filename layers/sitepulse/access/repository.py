@@ -1,0 +1,109 @@
+"""ApiKeysTable access. One item per key, keyed by its public id:
+
+| attribute   | type | holds                                              |
+|-------------|------|----------------------------------------------------|
+| key_id      | S    | public id (partition key)                          |
+| name        | S    |                                                    |
+| scopes      | SS   |                                                    |
+| limits      | S    | JSON `{"sensors"?, "buildings"?, "hotels"?}`       |
+| secret_hash | S    | SHA-256 of the secret; the secret is never stored  |
+| created_at, expires_at, revoked_at | S | ISO 8601 UTC                    |
+
+The authorizer only ever calls `get` (one GetItem, so its IAM is read-only).
+"""
+
+import json
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from sitepulse.access.models import ApiKeyRecord, Limits
+from sitepulse.common.aws import DynamoDBClient
+from sitepulse.common.pagination import decode_token, encode_token
+from sitepulse.common.timestamps import format_instant
+
+_TOKEN_KEYS = {"key_id"}
+
+
+class KeyIdTaken(Exception):
+    """Another key already has this id (a 1-in-2^80 event: the caller draws a new one)."""
+
+
+def _item(record: ApiKeyRecord) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "key_id": {"S": record.key_id},
+        "name": {"S": record.name},
+        "scopes": {"SS": sorted(record.scopes)},
+        "limits": {"S": json.dumps(record.limits.compact(), separators=(",", ":"), sort_keys=True)},
+        "secret_hash": {"S": record.secret_hash},
+        "created_at": {"S": format_instant(record.created_at)},
+    }
+    if record.expires_at:
+        item["expires_at"] = {"S": format_instant(record.expires_at)}
+    if record.revoked_at:
+        item["revoked_at"] = {"S": format_instant(record.revoked_at)}
+    return item
+
+
+def _record(item: dict[str, Any]) -> ApiKeyRecord:
+    return ApiKeyRecord(
+        key_id=item["key_id"]["S"],
+        name=item["name"]["S"],
+        scopes=sorted(item["scopes"]["SS"]),
+        limits=Limits.model_validate(json.loads(item.get("limits", {}).get("S") or "{}")),
+        secret_hash=item["secret_hash"]["S"],
+        created_at=item["created_at"]["S"],
+        expires_at=item.get("expires_at", {}).get("S"),
+        revoked_at=item.get("revoked_at", {}).get("S"),
+    )
+
+
+class ApiKeyRepository:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def get(self, key_id: str) -> ApiKeyRecord | None:
+        response = self._client.get_item(TableName=self._table, Key={"key_id": {"S": key_id}})
+        item = response.get("Item")
+        return _record(item) if item else None
+
+    def create(self, record: ApiKeyRecord) -> None:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=_item(record),
+                ConditionExpression="attribute_not_exists(key_id)",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise KeyIdTaken(record.key_id) from None
+            raise
+
+    def revoke(self, key_id: str, at: datetime) -> ApiKeyRecord | None:
+        """Mark revoked (the first revocation time stays); None when there is no such key."""
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key={"key_id": {"S": key_id}},
+                UpdateExpression="SET revoked_at = if_not_exists(revoked_at, :at)",
+                ConditionExpression="attribute_exists(key_id)",
+                ExpressionAttributeValues={":at": {"S": format_instant(at)}},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise
+        return _record(response["Attributes"])
+
+    def list(self, limit: int, next_token: str | None) -> tuple[list[ApiKeyRecord], str | None]:
+        """A page of keys (a Scan: the table holds a few keys per client, not telemetry)."""
+        request: dict[str, Any] = {"TableName": self._table, "Limit": limit}
+        start = decode_token(next_token, _TOKEN_KEYS)
+        if start:
+            request["ExclusiveStartKey"] = start
+        response = self._client.scan(**request)
+        records = sorted((_record(item) for item in response["Items"]), key=lambda r: r.created_at)
+        return records, encode_token(response.get("LastEvaluatedKey"))

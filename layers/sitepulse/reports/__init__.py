@@ -1,1 +1,0 @@
-"""Store uptime reports: the report records, the Step Functions pipeline steps, the API service."""

@@ -1,0 +1,749 @@
+"""Streaming, header-driven parsing of the store CSV files (status polls, business hours, timezones).
+
+Input is a *binary* file-like object with `read(n)`: an S3 `StreamingBody` or `open(path, "rb")`.
+It is read in 1 MiB chunks and decoded as UTF-8 (a leading BOM is dropped), so memory stays
+flat however large the file.
+
+Rules shared by the three parsers:
+
+* Line 1 is the header. Columns may come in any order and are matched case-insensitively
+  after trimming; `day` and `dayOfWeek` are aliases. A missing required column raises
+  `MissingColumnsError` for the whole file (nothing can be parsed without it).
+* Records are physical lines (`\\n` or `\\r\\n`): line numbers are 1-based physical lines,
+  header = line 1. Quoted fields are honoured inside a line; a quoted field cannot span
+  lines (no value in these files needs a newline), so such a line is rejected.
+* Blank lines are skipped silently. Every other bad line yields a `RowError(line_number,
+  reason, raw_line)` instead of a record; parsing never raises because of one row.
+  `raw_line` keeps at most 1000 characters; a line still unfinished after 1 MiB is rejected
+  without being buffered, so a file without newlines cannot exhaust memory.
+* Field values are trimmed of surrounding whitespace.
+
+`read_polls_by_store` is the hot path of the offline report: it parses the poller's own
+layout with string slicing and falls back to the general row parser for anything else, so
+both paths accept and reject exactly the same rows.
+"""
+
+from __future__ import annotations
+
+import csv
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
+from itertools import compress, count, repeat
+from operator import call, itemgetter, ne, not_
+from typing import NamedTuple, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sitepulse.store_uptime.engine.business_hours import WeeklyInterval, parse_local_time
+from sitepulse.store_uptime.engine.timestamps import (
+    CANONICAL_STAMP_LENGTH,
+    POLLER_FORMAT_SCALE,
+    US_PER_MINUTE,
+    canonical_stamp,
+    minute_prefix_us,
+    parse_poller_timestamp_us,
+    parse_timestamp_us,
+)
+from sitepulse.store_uptime.engine.uptime import StampedPolls
+
+MAX_STORE_ID_LENGTH = 256
+_CHUNK_BYTES = 1 << 20
+_MAX_LINE_BYTES = 1 << 20
+_RAW_LINE_LIMIT = 1000  # characters of a rejected line kept in its RowError
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class BinaryReader(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+class RowError(NamedTuple):
+    """A rejected data row: where it was, why, and its text (for `rejected/….errors.csv`)."""
+
+    line_number: int
+    reason: str
+    raw_line: str
+
+
+class MissingColumnsError(ValueError):
+    """The header lacks required columns, so no row of the file can be read."""
+
+    def __init__(self, missing: list[str], header: list[str]) -> None:
+        self.missing = missing
+        self.header = header
+        super().__init__(f"missing required column(s) {', '.join(missing)}; header is {','.join(header)!r}")
+
+
+class StatusPoll(NamedTuple):
+    store_id: str
+    is_active: bool
+    epoch_us: int
+
+
+class BusinessHoursRow(NamedTuple):
+    store_id: str
+    day: int
+    start_s: int
+    end_s: int
+
+    @property
+    def interval(self) -> WeeklyInterval:
+        return WeeklyInterval(self.day, self.start_s, self.end_s)
+
+
+class StoreTimezone(NamedTuple):
+    store_id: str
+    timezone: str
+
+
+class _BadRow(Exception):
+    """Internal: a row is rejected with this reason."""
+
+
+# Column name -> accepted header spellings (lower case), first match wins.
+_POLL_COLUMNS = {"store_id": ("store_id",), "status": ("status",), "timestamp_utc": ("timestamp_utc",)}
+_HOURS_COLUMNS = {
+    "store_id": ("store_id",),
+    "day": ("dayofweek", "day"),
+    "start_time_local": ("start_time_local",),
+    "end_time_local": ("end_time_local",),
+}
+_TIMEZONE_COLUMNS = {"store_id": ("store_id",), "timezone_str": ("timezone_str",)}
+
+_STATUS_IS_ACTIVE = {"active": True, "inactive": False}
+
+
+class _OverlongLine(bytes):
+    """The first bytes of a line longer than `_MAX_LINE_BYTES`, which is rejected, not buffered."""
+
+
+def _iter_line_blocks(binary: BinaryReader) -> Iterator[Sequence[str | bytes]]:
+    """Physical lines, chunk by chunk, without terminators; `bytes` for a line that is not UTF-8.
+
+    Lists per chunk (rather than one yield per line) keep the per-line cost of the hot path low.
+    A line longer than `_MAX_LINE_BYTES` comes as an `_OverlongLine` so that a file without
+    newlines cannot make the reader buffer all of it.
+    """
+    for block in _iter_byte_blocks(binary):
+        yield [block] if isinstance(block, _OverlongLine) else _decode_lines(block)
+
+
+def _iter_byte_blocks(binary: BinaryReader) -> Iterator[bytes]:
+    """The file's bytes as blocks of whole lines joined by `\\n` (no final newline), BOM dropped.
+
+    An `_OverlongLine` item stands alone for a line longer than `_MAX_LINE_BYTES`.
+    """
+    pending = b""
+    first = True
+    overlong: _OverlongLine | None = None  # head of the overlong line being skipped
+    while True:
+        chunk = binary.read(_CHUNK_BYTES)
+        if not chunk:
+            break
+        data = pending + chunk if pending else chunk
+        if first:
+            if len(data) < len(_UTF8_BOM) and _UTF8_BOM.startswith(data):
+                pending = data
+                continue
+            data = data.removeprefix(_UTF8_BOM)
+            first = False
+        cut = data.rfind(b"\n")
+        if overlong is not None:
+            ends = data.find(b"\n")
+            if ends < 0:
+                pending = b""
+                continue
+            yield overlong
+            overlong = None
+            data = data[ends + 1 :]
+            cut -= ends + 1
+        if cut < 0:
+            if len(data) > _MAX_LINE_BYTES:
+                overlong = _OverlongLine(data[:_RAW_LINE_LIMIT])
+                data = b""
+            pending = data
+            continue
+        pending = data[cut + 1 :]
+        yield data[:cut]
+    if overlong is not None:
+        yield overlong
+    if first:
+        pending = pending.removeprefix(_UTF8_BOM)
+    if pending:
+        yield pending
+
+
+def _decode_lines(block: bytes) -> Sequence[str | bytes]:
+    try:
+        text = block.decode("utf-8")
+    except UnicodeDecodeError:
+        return [_decode_line(raw) for raw in block.split(b"\n")]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if text.endswith("\r"):
+            text = text[:-1]
+    return text.split("\n")
+
+
+def _decode_line(raw: bytes) -> str | bytes:
+    raw = raw.removesuffix(b"\r")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+
+
+def _split_fields(line: str) -> list[str]:
+    if '"' not in line:
+        return line.split(",")
+    try:
+        return next(csv.reader([line], strict=True))
+    except csv.Error as exc:
+        raise _BadRow(f"malformed CSV ({exc})") from None
+
+
+def _column_positions(header_line: str | bytes, columns: dict[str, tuple[str, ...]]) -> tuple[list[int], int]:
+    """Index of each required column in the header, and the header's field count."""
+    if isinstance(header_line, bytes):
+        header_line = header_line.decode("utf-8", "replace")
+    try:
+        names = [name.strip().lower() for name in _split_fields(header_line)]
+    except _BadRow:
+        names = []
+    positions: list[int] = []
+    missing: list[str] = []
+    for column, aliases in columns.items():
+        found = next((names.index(alias) for alias in aliases if alias in names), None)
+        if found is None:
+            missing.append(column)
+        else:
+            positions.append(found)
+    if missing:
+        raise MissingColumnsError(missing, names)
+    return positions, len(names)
+
+
+def _iter_rows(
+    binary: BinaryReader, columns: dict[str, tuple[str, ...]]
+) -> Iterator[tuple[int, str | bytes, list[str] | None, int]]:
+    """(line_number, raw line, required field values or None when unsplittable, field count).
+
+    The header is consumed and validated before the first row is produced.
+    """
+    blocks = _iter_line_blocks(binary)
+    positions: list[int] | None = None
+    width = 0
+    line_number = 0
+    for block in blocks:
+        for line in block:
+            line_number += 1
+            if positions is None:
+                positions, width = _column_positions(line, columns)
+                continue
+            yield line_number, line, _pick(line, positions, width), width
+    if positions is None:
+        raise MissingColumnsError(list(columns), [])
+
+
+def _pick(line: str | bytes, positions: list[int], width: int) -> list[str] | None:
+    """The required values of a line, or None if the line is blank, undecodable or malformed."""
+    if isinstance(line, bytes) or not line.strip():
+        return None
+    try:
+        fields = _split_fields(line)
+    except _BadRow:
+        return None
+    if len(fields) != width:
+        return None
+    return [fields[i].strip() for i in positions]
+
+
+def _row_problem(line: str | bytes, width: int) -> str | None:
+    """Why `_pick` returned None: a reason to reject, or None for a blank line to skip."""
+    if isinstance(line, _OverlongLine):
+        return f"line longer than {_MAX_LINE_BYTES} bytes"
+    if isinstance(line, bytes):
+        return "invalid UTF-8"
+    if not line.strip():
+        return None
+    try:
+        fields = _split_fields(line)
+    except _BadRow as exc:
+        return str(exc)
+    return f"expected {width} fields, found {len(fields)}"
+
+
+def _raw_text(line: str | bytes) -> str:
+    """The line as kept in a RowError: undecodable bytes escaped, at most `_RAW_LINE_LIMIT` characters."""
+    text = line.decode("utf-8", "backslashreplace") if isinstance(line, bytes) else line
+    if len(text) > _RAW_LINE_LIMIT or isinstance(line, _OverlongLine):
+        return text[:_RAW_LINE_LIMIT] + "…"
+    return text
+
+
+def _require(value: str, column: str) -> str:
+    if not value:
+        raise _BadRow(f"missing {column}")
+    return value
+
+
+def _store_id(value: str) -> str:
+    _require(value, "store_id")
+    if len(value) > MAX_STORE_ID_LENGTH:
+        raise _BadRow(f"store_id longer than {MAX_STORE_ID_LENGTH} characters")
+    return value
+
+
+def _parse_poll(values: list[str]) -> StatusPoll:
+    store_id = _store_id(values[0])
+    status = _require(values[1], "status").lower()
+    is_active = _STATUS_IS_ACTIVE.get(status)
+    if is_active is None:
+        raise _BadRow(f"unknown status {values[1]!r} (expected active or inactive)")
+    try:
+        epoch_us = parse_timestamp_us(_require(values[2], "timestamp_utc"))
+    except ValueError:
+        raise _BadRow(f"bad timestamp_utc {values[2]!r}") from None
+    return StatusPoll(store_id, is_active, epoch_us)
+
+
+def _parse_day(value: str) -> int:
+    _require(value, "day")
+    if len(value) != 1 or value not in "0123456":
+        raise _BadRow(f"bad day {value!r} (expected 0-6, 0 = Monday)")
+    return int(value)
+
+
+def _parse_time(value: str, column: str, *, is_end: bool) -> int:
+    _require(value, column)
+    try:
+        seconds = parse_local_time(value)
+    except ValueError:
+        raise _BadRow(f"bad {column} {value!r} (expected HH:MM or HH:MM:SS)") from None
+    if seconds == 86_400 and not is_end:
+        raise _BadRow(f"bad {column} {value!r} (24:00 is only valid as an end time)")
+    return seconds
+
+
+def _parse_hours(values: list[str]) -> BusinessHoursRow:
+    return BusinessHoursRow(
+        _store_id(values[0]),
+        _parse_day(values[1]),
+        _parse_time(values[2], "start_time_local", is_end=False),
+        _parse_time(values[3], "end_time_local", is_end=True),
+    )
+
+
+@lru_cache(maxsize=1024)
+def is_known_timezone(name: str) -> bool:
+    """True when `name` is an IANA timezone key that zoneinfo can load."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def _parse_timezone(values: list[str]) -> StoreTimezone:
+    store_id = _store_id(values[0])
+    name = _require(values[1], "timezone_str")
+    if not is_known_timezone(name):
+        raise _BadRow(f"unknown timezone {name!r}")
+    return StoreTimezone(store_id, name)
+
+
+def _iter_parsed[T](
+    binary: BinaryReader, columns: dict[str, tuple[str, ...]], parse: Callable[[list[str]], T]
+) -> Iterator[T | RowError]:
+    for line_number, line, values, width in _iter_rows(binary, columns):
+        if values is None:
+            reason = _row_problem(line, width)
+            if reason is not None:
+                yield RowError(line_number, reason, _raw_text(line))
+            continue
+        try:
+            yield parse(values)
+        except _BadRow as exc:
+            yield RowError(line_number, str(exc), _raw_text(line))
+
+
+def iter_status_polls(binary: BinaryReader) -> Iterator[StatusPoll | RowError]:
+    """One `StatusPoll` or `RowError` per non-blank data row of a status file."""
+    return _iter_parsed(binary, _POLL_COLUMNS, _parse_poll)
+
+
+def iter_business_hours(binary: BinaryReader) -> Iterator[BusinessHoursRow | RowError]:
+    """One `BusinessHoursRow` or `RowError` per non-blank data row of a business-hours file."""
+    return _iter_parsed(binary, _HOURS_COLUMNS, _parse_hours)
+
+
+def iter_timezones(binary: BinaryReader) -> Iterator[StoreTimezone | RowError]:
+    """One `StoreTimezone` or `RowError` per non-blank data row of a timezones file."""
+    return _iter_parsed(binary, _TIMEZONE_COLUMNS, _parse_timezone)
+
+
+def read_polls_by_store(
+    binary: BinaryReader, on_error: Callable[[RowError], object] | None = None
+) -> dict[str, array[int]]:
+    """All valid polls of a status file, grouped by store as packed ints (see `uptime.pack_poll`).
+
+    Per store an `array("q")`, in no particular order (the engine sorts): 8 bytes a poll
+    instead of ~40 for a list of ints, which matters at 2M polls. Rejected rows go to
+    `on_error` (dropped when None), in line order.
+
+    Same accept/reject rules as `iter_status_polls`, only faster: rows in the poller's own
+    layout (`store_id,status,timestamp_utc`, unquoted, `… UTC` timestamps) are parsed by
+    slicing, without building a record per row; any other row takes the general parser.
+    """
+    polls_by_store: dict[str, array[int]] = {}
+    header = _PollHeader()
+    for block in _iter_byte_blocks(binary):
+        lines = [block] if isinstance(block, _OverlongLine) else _decode_lines(block)
+        start = 0
+        if header.positions is None:
+            header.read(lines[0])
+            start = 1
+        _load_poll_lines(lines, start, header, polls_by_store, on_error)
+    header.require()
+    return polls_by_store
+
+
+def read_poll_stamps(
+    binary: BinaryReader, on_error: Callable[[RowError], object] | None = None
+) -> StampedPolls:
+    """All valid polls of a status file for the offline report, as `uptime.StampedPolls`.
+
+    Same accept/reject rules and rejected rows as `read_polls_by_store`. A block of rows that
+    are all in the poller's exact layout (the whole of a poller's file) is taken with a few
+    C-speed operations over the block instead of a Python step per row: the statuses become a
+    mark on the store id, the timestamps stay bytes in canonical form, and each row costs one
+    list append. Any other block takes the per-row path into `StampedPolls.packed`.
+    """
+    header = _PollHeader()
+    stamps = _StampLists()
+    packed: dict[str, array[int]] = {}
+    for block in _iter_byte_blocks(binary):
+        if header.positions is None:
+            ends = -1 if isinstance(block, _OverlongLine) else block.find(b"\n")
+            header.read(_decode_line(block if ends < 0 else block[:ends]))
+            if ends < 0:
+                continue
+            block = block[ends + 1 :]
+        if isinstance(block, _OverlongLine):
+            lines: Sequence[str | bytes] = [block]
+        else:
+            rows = block.count(b"\n") + 1
+            if header.is_poller_layout and stamps.take_block(block, rows):
+                header.line_number += rows
+                continue
+            lines = _decode_lines(block)
+        _load_poll_lines(lines, 0, header, packed, on_error)
+    header.require()
+    return stamps.polls(packed)
+
+
+class _PollHeader:
+    """The status file's column positions, and the number of the last line read so far."""
+
+    def __init__(self) -> None:
+        self.positions: list[int] | None = None
+        self.width = 0
+        self.line_number = 0
+        self.is_poller_layout = False
+
+    def read(self, line: str | bytes) -> None:
+        """Read the header line (line 1)."""
+        self.positions, self.width = _column_positions(line, _POLL_COLUMNS)
+        self.is_poller_layout = self.positions == [0, 1, 2] and self.width == 3
+        self.line_number = 1
+
+    def require(self) -> None:
+        if self.positions is None:
+            raise MissingColumnsError(list(_POLL_COLUMNS), [])
+
+
+def _load_poll_lines(
+    lines: Sequence[str | bytes],
+    start: int,
+    header: _PollHeader,
+    polls_by_store: dict[str, array[int]],
+    on_error: Callable[[RowError], object] | None,
+) -> None:
+    """Add the polls of `lines[start:]` to `polls_by_store` as packed ints; rejected rows to `on_error`."""
+    positions = header.positions
+    width = header.width
+    if positions is None:
+        return
+    line_number = header.line_number  # of the line before lines[start]
+    if header.is_poller_layout:
+        leftovers = _load_poller_layout(lines, start, polls_by_store)
+    else:
+        leftovers = range(start, len(lines))
+    for index in leftovers:
+        line = lines[index]
+        number = line_number + index - start + 1
+        values = _pick(line, positions, width)
+        if values is None:
+            reason = _row_problem(line, width)
+            if reason is not None and on_error is not None:
+                on_error(RowError(number, reason, _raw_text(line)))
+            continue
+        try:
+            poll = _parse_poll(values)
+        except _BadRow as exc:
+            if on_error is not None:
+                on_error(RowError(number, str(exc), _raw_text(line)))
+            continue
+        polls = polls_by_store.get(poll.store_id)
+        if polls is None:
+            polls = polls_by_store[poll.store_id] = array("q")
+        polls.append(poll.epoch_us * 2 + poll.is_active)
+    header.line_number += len(lines) - start
+
+
+# The hot loop below works on doubled values so that a packed poll is one addition away.
+_DOUBLED_POLLER_SCALE = {length: 2 * scale for length, scale in POLLER_FORMAT_SCALE.items()}
+_DOUBLED_WHOLE_SECOND = 2 * POLLER_FORMAT_SCALE[23]
+_STATUS_BIT = {"active": 1, "inactive": 0}
+
+
+def _load_poller_layout(
+    block: Sequence[str | bytes], start: int, polls_by_store: dict[str, array[int]]
+) -> list[int]:
+    """Parse the rows of a block that are in the poller's exact layout; return the other indexes.
+
+    A row is taken here only if the general parser would read it identically: exact status,
+    a store id that needs no trimming or unquoting, and a timestamp in the exact poller form.
+    This loop runs once per poll (2M+ times for a real file), hence its flat shape: the
+    lookups raise KeyError for a store or minute not seen yet, and `_first_sight_poll`
+    validates such a row fully and primes the caches for the rows that follow.
+    """
+    leftovers: list[int] = []
+    doubled_scales = _DOUBLED_POLLER_SCALE
+    status_bits = _STATUS_BIT
+    doubled_minutes = _doubled_minute_us
+    index = start - 1
+    for line in block[start:] if start else block:
+        index += 1
+        try:
+            store_id, status, stamp = line.split(",")  # type: ignore[arg-type]  # bytes lines fail here
+            doubled_scale = doubled_scales[len(stamp)]
+            bit = status_bits[status]
+            minute = doubled_minutes[stamp[:17]]  # known prefixes end with the ":" at [16]
+            polls = polls_by_store[store_id]
+        except (ValueError, TypeError, KeyError):
+            if not _first_sight_poll(line, polls_by_store):
+                leftovers.append(index)
+            continue
+        if stamp.endswith(" UTC") and stamp[19] == ("." if doubled_scale != _DOUBLED_WHOLE_SECOND else " "):
+            seconds = stamp[17:19]
+            digits = seconds + stamp[20:-4]
+            if digits.isdigit() and digits.isascii() and seconds <= "59":
+                polls.append(minute + int(digits) * doubled_scale + bit)
+                continue
+        leftovers.append(index)
+    if len(doubled_minutes) > _DOUBLED_MINUTE_LIMIT:
+        doubled_minutes.clear()
+    return leftovers
+
+
+def _first_sight_poll(line: str | bytes, polls_by_store: dict[str, array[int]]) -> bool:
+    """Take a poller-layout row whose store or minute is new to the caches; False to leave it."""
+    if isinstance(line, bytes):
+        return False
+    fields = line.split(",")
+    if len(fields) != 3:
+        return False
+    store_id, status, stamp = fields
+    bit = _STATUS_BIT.get(status)
+    epoch_us = parse_poller_timestamp_us(stamp)
+    if bit is None or epoch_us is None:
+        return False
+    polls = polls_by_store.get(store_id)
+    if polls is None:
+        if not _is_plain_store_id(store_id):
+            return False
+        polls = polls_by_store[store_id] = array("q")
+    _doubled_minute_us[stamp[:17]] = 2 * (epoch_us - epoch_us % US_PER_MINUTE)
+    polls.append(2 * epoch_us + bit)
+    return True
+
+
+# "YYYY-MM-DD HH:MM" → 2 × its epoch microseconds; bounded like the cache in `timestamps`.
+_DOUBLED_MINUTE_LIMIT = 100_000
+_doubled_minute_us: dict[str, int] = {}
+
+
+def _is_plain_store_id(store_id: str) -> bool:
+    """A store id the general parser would keep as is (checked once per new store, not per row)."""
+    return 0 < len(store_id) <= MAX_STORE_ID_LENGTH and store_id.strip() == store_id and '"' not in store_id
+
+
+# --- whole blocks in the poller's layout (`read_poll_stamps`) ------------------------------
+
+_INACTIVE_MARK = b"\x00"  # appended to the store id of an inactive row; never in such a block
+_SEPARATORS_DELETED = bytes(byte for byte in range(256) if byte not in b",\r\n")  # all but these
+_DIGITS_AS_NINE = bytes.maketrans(b"0123456789", b"9" * 10)
+_STAMP_SHAPE = b"9999-99-99 99:99:99.999999 UTC"
+_MINUTE_OF_STAMP = itemgetter(slice(0, 16))
+_KNOWN_MINUTES_LIMIT = 100_000
+_known_minutes: set[bytes] = set()  # "YYYY-MM-DD HH:MM" prefixes already validated
+
+
+class _StampLists:
+    """Canonical stamps per marked store id while a status file is read."""
+
+    def __init__(self) -> None:
+        self.lists: dict[bytes, list[bytes]] = {}
+        self.appenders: dict[bytes, Callable[[bytes], None]] = {}
+
+    def take_block(self, block: bytes, rows: int) -> bool:
+        """Add every row of `block` if all are `store_id,active|inactive,<poller stamp>` exactly.
+
+        False (and nothing added) when any row is not, or would be read differently by the
+        general parser (quotes, blank line, stray CR, non-ASCII, store id to trim or too
+        long): the caller then takes the block row by row.
+        """
+        if not block.isascii() or b'"' in block or _INACTIVE_MARK in block:
+            return False
+        # Exactly two commas on every line, CR only in a CRLF line end (the block's last line
+        # keeps its CR), and then exactly one status token per line.
+        line_end = b"\r\n" if b"\r" in block else b"\n"
+        block = block.removesuffix(b"\r") if line_end == b"\r\n" else block
+        if block.translate(None, _SEPARATORS_DELETED) != (b",," + line_end) * (rows - 1) + b",,":
+            return False
+        marked = block.replace(b",inactive,", _INACTIVE_MARK + b",").replace(b",active,", b",")
+        if marked.count(b",") != rows:
+            return False
+        fields = marked.replace(line_end, b",").split(b",")
+        keys = fields[0::2]
+        stamps = fields[1::2]
+        if not _canonical_stamps(stamps):
+            return False
+        appenders = list(map(self.appenders.get, keys))
+        if not all(appenders):
+            missing = list(compress(count(), map(not_, appenders)))
+            new_keys = {keys[index] for index in missing}
+            if not all(map(_is_plain_key, new_keys)):
+                return False
+            for key in new_keys:
+                stamps_of_key: list[bytes] = []
+                self.lists[key] = stamps_of_key
+                self.appenders[key] = stamps_of_key.append
+            for index in missing:
+                appenders[index] = self.appenders[keys[index]]
+        deque(map(call, appenders, stamps), maxlen=0)
+        return True
+
+    def polls(self, packed: dict[str, array[int]]) -> StampedPolls:
+        active: dict[str, list[bytes]] = {}
+        inactive: dict[str, list[bytes]] = {}
+        for key, stamps in self.lists.items():
+            if key.endswith(_INACTIVE_MARK):
+                inactive[key[:-1].decode("ascii")] = stamps
+            else:
+                active[key.decode("ascii")] = stamps
+        return StampedPolls(active, inactive, packed)
+
+
+def _is_plain_key(key: bytes) -> bool:
+    return _is_plain_store_id(key.removesuffix(_INACTIVE_MARK).decode("ascii"))
+
+
+def _canonical_stamps(stamps: list[bytes]) -> bool:
+    """Make every stamp canonical in place; False if one is not a poller-format timestamp."""
+    length = CANONICAL_STAMP_LENGTH
+    if set(map(len, stamps)) != {length}:
+        # Fractions with trailing zeros dropped (`…:39.5 UTC`) are padded, row by row.
+        for index in compress(count(), map(ne, map(len, stamps), repeat(length))):
+            canonical = canonical_stamp(stamps[index])
+            if canonical is None:
+                return False
+            stamps[index] = canonical
+    joined = b"".join(stamps)
+    if joined.translate(_DIGITS_AS_NINE) != _STAMP_SHAPE * len(stamps):
+        return False
+    if joined[17::length].translate(None, b"012345"):  # seconds 60-99
+        return False
+    # Dates, hours and minutes: each distinct minute is checked once.
+    minutes = set(map(_MINUTE_OF_STAMP, stamps))
+    if not minutes.issubset(_known_minutes):
+        if len(_known_minutes) > _KNOWN_MINUTES_LIMIT:
+            _known_minutes.clear()
+        for minute in minutes.difference(_known_minutes):
+            if minute_prefix_us(minute.decode("ascii")) is None:
+                return False
+            _known_minutes.add(minute)
+    return True
+
+
+def read_hours_by_store(
+    binary: BinaryReader, on_error: Callable[[RowError], object] | None = None
+) -> dict[str, list[WeeklyInterval]]:
+    """Valid business-hours rows of a file grouped by store; rejected rows go to `on_error`.
+
+    Same records as `iter_business_hours`, in line order per store. Rows in the usual layout
+    (`store_id,day,start,end`, unquoted, untrimmed) whose store, day and times were already
+    seen take three dict lookups; any other row takes the general parser, which primes those
+    lookups when the row is plain.
+    """
+    hours_by_store: dict[str, list[WeeklyInterval]] = {}
+    positions: list[int] | None = None
+    width = 0
+    line_number = 0
+    days: dict[str, int] = {}
+    starts: dict[str, int] = {}
+    ends: dict[str, int] = {}
+    known: dict[str, list[WeeklyInterval]] = {}  # plain store ids (as they appear in a line)
+    for block in _iter_line_blocks(binary):
+        start = 0
+        if positions is None:
+            positions, width = _column_positions(block[0], _HOURS_COLUMNS)
+            start = line_number = 1
+        plain_layout = positions == [0, 1, 2, 3] and width == 4
+        for line in block[start:] if start else block:
+            line_number += 1
+            if plain_layout:
+                try:
+                    store_id, day, opens, closes = line.split(",")  # type: ignore[arg-type]  # bytes fail
+                    known[store_id].append(WeeklyInterval(days[day], starts[opens], ends[closes]))
+                    continue
+                except (ValueError, TypeError, KeyError):
+                    pass
+            values = _pick(line, positions, width)
+            if values is None:
+                reason = _row_problem(line, width)
+                if reason is not None and on_error is not None:
+                    on_error(RowError(line_number, reason, _raw_text(line)))
+                continue
+            try:
+                row = _parse_hours(values)
+            except _BadRow as exc:
+                if on_error is not None:
+                    on_error(RowError(line_number, str(exc), _raw_text(line)))
+                continue
+            intervals = hours_by_store.setdefault(row.store_id, [])
+            intervals.append(row.interval)
+            if plain_layout and isinstance(line, str) and line.split(",") == values:
+                known[row.store_id] = intervals
+                days[values[1]] = row.day
+                starts[values[2]] = row.start_s
+                ends[values[3]] = row.end_s
+    if positions is None:
+        raise MissingColumnsError(list(_HOURS_COLUMNS), [])
+    return hours_by_store
+
+
+def read_timezones_by_store(
+    binary: BinaryReader, on_error: Callable[[RowError], object] | None = None
+) -> dict[str, str]:
+    """Timezone per store (the last valid row of a store wins); rejected rows go to `on_error`."""
+    timezone_by_store: dict[str, str] = {}
+    for record in iter_timezones(binary):
+        if isinstance(record, RowError):
+            if on_error is not None:
+                on_error(record)
+        else:
+            timezone_by_store[record.store_id] = record.timezone
+    return timezone_by_store

@@ -1,0 +1,240 @@
+"""Report rows of store uptime/downtime, whole reports, and their CSV text.
+
+One row per store with at least one poll at or before `now`, sorted by `store_id` as a plain
+string sort (Python `str` order, i.e. by code point: "10" sorts before "9"). Columns:
+
+    store_id,uptime_last_hour,uptime_last_day,uptime_last_week,downtime_last_hour,downtime_last_day,downtime_last_week
+
+`*_last_hour` in minutes, `*_last_day` and `*_last_week` in hours, with 2 decimals.
+
+Rounding: the window's business time and its uptime (integer microseconds) are each rounded
+half-up to a hundredth of the unit; downtime is the rounded business time minus the rounded
+uptime. So the printed `uptime + downtime` is exactly the rounded business time, and
+downtime differs from its own unrounded value by at most 0.01.
+
+The engine is storage-independent: `compute_store_row` takes one store's polls, hours and
+timezone (a Map-state worker can compute any shard of stores), and `build_report` runs it
+over whole in-memory data sets (the CLI and the offline benchmark).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import NamedTuple, TextIO
+
+from sitepulse.store_uptime.engine.business_hours import WeeklyInterval, business_intervals_utc
+from sitepulse.store_uptime.engine.timestamps import (
+    US_PER_HOUR,
+    US_PER_MINUTE,
+    US_PER_WEEK,
+    us_to_canonical_stamp,
+)
+from sitepulse.store_uptime.engine.uptime import (
+    StampedPolls,
+    StatusTimeline,
+    StoreUptime,
+    WindowTime,
+    pack_poll,
+    polls_up_to,
+    stamped_timeline,
+    store_uptime,
+)
+
+REPORT_COLUMNS = (
+    "store_id",
+    "uptime_last_hour",
+    "uptime_last_day",
+    "uptime_last_week",
+    "downtime_last_hour",
+    "downtime_last_day",
+    "downtime_last_week",
+)
+REPORT_HEADER = ",".join(REPORT_COLUMNS)
+
+# Hundredths of a minute / of an hour, in microseconds.
+_CENTI_MINUTE_US = US_PER_MINUTE // 100
+_CENTI_HOUR_US = US_PER_HOUR // 100
+
+
+class ReportRow(NamedTuple):
+    """One CSV row; the six values are already rounded to 2 decimals (minutes, then hours)."""
+
+    store_id: str
+    uptime_last_hour: float
+    uptime_last_day: float
+    uptime_last_week: float
+    downtime_last_hour: float
+    downtime_last_day: float
+    downtime_last_week: float
+
+    def to_csv_line(self) -> str:
+        """The row as one CSV line, without line terminator."""
+        values = ",".join(f"{value:.2f}" for value in self[1:])
+        return f"{_csv_field(self.store_id)},{values}"
+
+
+def _round_half_up(duration_us: int, unit_us: int) -> int:
+    return (2 * duration_us + unit_us) // (2 * unit_us)
+
+
+def _rounded(window: WindowTime, unit_us: int) -> tuple[float, float]:
+    business = _round_half_up(window.business_us, unit_us)
+    uptime = _round_half_up(window.active_us, unit_us)
+    return uptime / 100, (business - uptime) / 100
+
+
+def report_row(store_id: str, uptime: StoreUptime) -> ReportRow:
+    """Round a store's window times into a report row (see the module docstring for the rule)."""
+    up_hour, down_hour = _rounded(uptime.last_hour, _CENTI_MINUTE_US)
+    up_day, down_day = _rounded(uptime.last_day, _CENTI_HOUR_US)
+    up_week, down_week = _rounded(uptime.last_week, _CENTI_HOUR_US)
+    return ReportRow(store_id, up_hour, up_day, up_week, down_hour, down_day, down_week)
+
+
+def compute_store_uptime_packed(
+    packed_polls: Iterable[int],
+    hours: Iterable[tuple[int, int, int]] | None,
+    timezone: str | None,
+    now_us: int,
+) -> StoreUptime | None:
+    """Unrounded window times of one store from packed polls; None if it has no poll at or before `now_us`."""
+    polls = polls_up_to(packed_polls, now_us)
+    if not polls:
+        return None
+    week = business_intervals_utc(hours, timezone, now_us - US_PER_WEEK, now_us)
+    return store_uptime(StatusTimeline(polls), week, now_us)
+
+
+def compute_store_row(
+    store_id: str,
+    polls: Iterable[tuple[int, bool]],
+    hours: Iterable[tuple[int, int, int]] | None,
+    timezone: str | None,
+    now_us: int,
+) -> ReportRow | None:
+    """The report row of one store, or None if it has no poll at or before `now_us`.
+
+    `polls`: `(epoch_us, is_active)` in any order; polls after `now_us` are ignored. For an
+    exact row supply at least every poll in `[now − 7 d, now]` plus the latest poll before
+    `now − 7 d` (`uptime.poll_read_range`). `hours`: the store's `WeeklyInterval`s or plain
+    `(day, start_s, end_s)` tuples (None or empty = open 24×7). `timezone`: IANA name
+    (None = America/Chicago).
+    """
+    return compute_store_row_packed(store_id, (pack_poll(t, a) for t, a in polls), hours, timezone, now_us)
+
+
+def compute_store_row_packed(
+    store_id: str,
+    packed_polls: Iterable[int],
+    hours: Iterable[tuple[int, int, int]] | None,
+    timezone: str | None,
+    now_us: int,
+) -> ReportRow | None:
+    """`compute_store_row` for polls already packed with `uptime.pack_poll`."""
+    uptime = compute_store_uptime_packed(packed_polls, hours, timezone, now_us)
+    return None if uptime is None else report_row(store_id, uptime)
+
+
+def latest_poll_us(polls_by_store: Mapping[str, Sequence[int]]) -> int | None:
+    """The latest poll instant over all stores (the default `now`), from packed polls."""
+    latest = max((max(polls) for polls in polls_by_store.values() if polls), default=None)
+    return None if latest is None else latest >> 1
+
+
+def build_report(
+    polls_by_store: Mapping[str, Sequence[int]],
+    hours_by_store: Mapping[str, Sequence[WeeklyInterval]],
+    timezone_by_store: Mapping[str, str],
+    now_us: int | None = None,
+) -> list[ReportRow]:
+    """Rows of every store with a poll at or before `now_us`, sorted by store_id.
+
+    `polls_by_store` holds packed polls (`uptime.pack_poll`), in any order.
+    `now_us` defaults to the latest poll; with no polls at all the report is empty.
+    """
+    if now_us is None:
+        now_us = latest_poll_us(polls_by_store)
+        if now_us is None:
+            return []
+    rows: list[ReportRow] = []
+    for store_id in sorted(polls_by_store):
+        row = compute_store_row_packed(
+            store_id,
+            polls_by_store[store_id],
+            hours_by_store.get(store_id),
+            timezone_by_store.get(store_id),
+            now_us,
+        )
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def build_stamped_report(
+    polls: StampedPolls,
+    hours_by_store: Mapping[str, Sequence[WeeklyInterval]],
+    timezone_by_store: Mapping[str, str],
+    now_us: int | None = None,
+) -> list[ReportRow]:
+    """`build_report` over `StampedPolls` (`csv_rows.read_poll_stamps`): the same rows, faster.
+
+    Stores whose polls are all canonical stamps take `uptime.stamped_timeline`; any other
+    store (and every store when `now_us` cannot be spelled as a stamp) takes the packed path.
+    """
+    if now_us is None:
+        now_us = polls.latest_us()
+        if now_us is None:
+            return []
+    polls.sort()
+    now_stamp = us_to_canonical_stamp(now_us)
+    week_start = now_us - US_PER_WEEK
+    no_stamps: tuple[bytes, ...] = ()
+    rows: list[ReportRow] = []
+    for store_id in polls.stores():
+        hours = hours_by_store.get(store_id)
+        timezone = timezone_by_store.get(store_id)
+        if now_stamp is None or store_id in polls.packed:
+            uptime = compute_store_uptime_packed(polls.packed_polls(store_id), hours, timezone, now_us)
+        else:
+            active = polls.active.get(store_id, no_stamps)
+            inactive = polls.inactive.get(store_id, no_stamps)
+            timeline = stamped_timeline(active, inactive, now_stamp)
+            if timeline is None:
+                continue
+            week = business_intervals_utc(hours, timezone, week_start, now_us)
+            uptime = store_uptime(timeline, week, now_us)
+        if uptime is not None:
+            rows.append(report_row(store_id, uptime))
+    return rows
+
+
+def _csv_field(value: str) -> str:
+    if any(char in value for char in ',"\r\n'):
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="").writerow([value])
+        return buffer.getvalue()
+    return value
+
+
+def iter_report_csv_lines(rows: Iterable[ReportRow]) -> Iterator[str]:
+    """The report CSV, header first, one `\\n`-terminated line at a time."""
+    yield REPORT_HEADER + "\n"
+    for row in rows:
+        yield row.to_csv_line() + "\n"
+
+
+def write_report_csv(rows: Iterable[ReportRow], out: TextIO) -> int:
+    """Write the report CSV to a text stream; returns the number of data rows."""
+    out.write(REPORT_HEADER + "\n")
+    count = 0
+    for row in rows:
+        out.write(row.to_csv_line() + "\n")
+        count += 1
+    return count
+
+
+def report_csv_bytes(rows: Iterable[ReportRow]) -> bytes:
+    """The whole report CSV as UTF-8 bytes (for an S3 put)."""
+    return "".join(iter_report_csv_lines(rows)).encode("utf-8")

@@ -1,0 +1,166 @@
+"""Report use cases behind the API: start a report, read its state, hand out its download URL."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError
+from sitepulse.common.timestamps import format_instant, utc_now
+from sitepulse.store_uptime.report.models import (
+    LegacyReportStatus,
+    Progress,
+    Report,
+    ReportAccepted,
+    ReportRequest,
+)
+from sitepulse.store_uptime.report.repository import (
+    COMPLETE,
+    FAILED,
+    RUNNING,
+    ReportExistsError,
+    ReportRepository,
+)
+
+DOWNLOAD_URL_SECONDS = 3600
+"""Presigned URLs expire after one hour (the spec's maximum)."""
+
+_IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0f5bd4-4a6e-4d55-9f57-3f3c5c4a1d27")
+_MAX_ID_LENGTH = 80  # Step Functions execution names
+
+
+def report_id_for(idempotency_key: str | None) -> str:
+    """A new random id, or the id a client's Idempotency-Key always maps to."""
+    if idempotency_key is None:
+        return uuid.uuid4().hex
+    key = idempotency_key.strip()
+    if not 1 <= len(key) <= 200 or not key.isprintable():
+        raise InvalidInputError("Idempotency-Key", "expected 1-200 printable characters")
+    return uuid.uuid5(_IDEMPOTENCY_NAMESPACE, key).hex
+
+
+class ReportStarter:
+    """`POST /api/reports`: one record, one Step Functions execution named after the report."""
+
+    def __init__(self, reports: ReportRepository, sfn: Any, state_machine_arn: str) -> None:
+        self._reports = reports
+        self._sfn = sfn
+        self._state_machine_arn = state_machine_arn
+
+    def start(
+        self, request: ReportRequest, idempotency_key: str | None = None
+    ) -> tuple[ReportAccepted, bool]:
+        """The accepted report and whether this call created it (False: an idempotent replay)."""
+        report_id = report_id_for(idempotency_key)
+        requested = format_instant(request.now) if request.now else None
+        record: dict[str, Any] = {
+            "report_id": report_id,
+            "status": RUNNING,
+            "created_at": format_instant(utc_now()),
+        }
+        if requested:
+            record["requested_now"] = requested
+        if idempotency_key is not None:
+            record["idempotency_key"] = idempotency_key.strip()
+        try:
+            self._reports.create(record)
+        except ReportExistsError as exists:
+            stored = exists.stored
+            if stored.get("requested_now") != requested:
+                raise ConflictError(
+                    f"Idempotency-Key already used for report {report_id} with now="
+                    f"{stored.get('requested_now') or 'latest poll'}"
+                ) from None
+            if stored.get("status") == RUNNING and not stored.get("execution_arn"):
+                self._start_execution(report_id, requested)  # the first attempt stopped before starting it
+            return ReportAccepted(report_id=report_id, status=stored.get("status", RUNNING)), False
+        self._start_execution(report_id, requested)
+        return ReportAccepted(report_id=report_id, status=RUNNING), True
+
+    def _start_execution(self, report_id: str, requested: str | None) -> None:
+        try:
+            response = self._sfn.start_execution(
+                stateMachineArn=self._state_machine_arn,
+                name=report_id,  # one execution per report, whatever the retries
+                input=json.dumps({"report_id": report_id, "now": requested}),
+            )
+            execution_arn = response["executionArn"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
+                self._reports.fail(report_id, "the report pipeline could not be started; try again")
+                raise
+            execution_arn = f"{self._state_machine_arn.replace(':stateMachine:', ':execution:')}:{report_id}"
+        self._reports.set_execution(report_id, execution_arn)
+
+
+class ReportQueries:
+    """`GET /api/reports/{id}`, its CSV redirect and the original API's `get_report`."""
+
+    def __init__(self, reports: ReportRepository, s3: Any, bucket: str) -> None:
+        self._reports = reports
+        self._s3 = s3
+        self._bucket = bucket
+
+    def _record(self, report_id: str) -> dict[str, Any]:
+        record = self._reports.get(report_id) if 0 < len(report_id) <= _MAX_ID_LENGTH else None
+        if record is None:
+            raise NotFoundError(f"unknown report {report_id!r}")
+        return record
+
+    def report(self, report_id: str) -> Report:
+        record = self._record(report_id)
+        status = record["status"]
+        url, expires = self._download(record) if status == COMPLETE else (None, None)
+        total = record.get("total")
+        return Report(
+            report_id=report_id,
+            status=status,
+            now=record.get("now"),
+            created_at=record["created_at"],
+            completed_at=record.get("completed_at") if status == COMPLETE else None,
+            stores=int(record["stores"]) if status == COMPLETE and "stores" in record else None,
+            progress=Progress(
+                done=int(record.get("done", 0)), total=int(total) if total is not None else None
+            ),
+            download_url=url,
+            download_expires_at=expires,
+            error=record.get("error") if status == FAILED else None,
+        )
+
+    def download_url(self, report_id: str) -> str:
+        record = self._record(report_id)
+        if record["status"] == COMPLETE:
+            return self._download(record)[0]
+        if record["status"] == FAILED:
+            raise ConflictError(f"report {report_id} failed, there is no CSV: {record.get('error')}")
+        raise ConflictError(f"report {report_id} is still Running; its CSV is available once it is Complete")
+
+    def legacy_status(self, report_id: str) -> LegacyReportStatus:
+        record = self._record(report_id)
+        status = record["status"]
+        if status == COMPLETE:
+            return LegacyReportStatus(status=status, download_url=self._download(record)[0])
+        return LegacyReportStatus(status=status, error=record.get("error") if status == FAILED else None)
+
+    def _download(self, record: dict[str, Any]) -> tuple[str, str]:
+        # Imported here: the pipeline module pulls in the report engine and the store reader,
+        # which the API functions never need at cold start.
+        from sitepulse.store_uptime.report.pipeline import csv_key
+
+        report_id = record["report_id"]
+        issued: datetime = utc_now()
+        url = self._s3.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self._bucket,
+                "Key": record.get("csv_key") or csv_key(report_id),
+                "ResponseContentDisposition": f'attachment; filename="report-{report_id}.csv"',
+                "ResponseContentType": "text/csv",
+            },
+            ExpiresIn=DOWNLOAD_URL_SECONDS,
+        )
+        return url, format_instant(issued.replace(microsecond=0) + timedelta(seconds=DOWNLOAD_URL_SECONDS))

@@ -1,0 +1,122 @@
+"""Listings show only what a limited key may see, and paginate exactly over that."""
+
+import json
+import random
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from sitepulse.access.models import Limits
+from tests.unit.access.test_edge import context_for
+from tests.unit.conftest import http_event, lambda_context
+
+SENSORS = ["a", "a-1", "a-2", "ab", "abc", "b", "b.1", "room-1", "room-10", "room-2", "roomy", "z:9"]
+
+
+@pytest.fixture
+def occupancy(load_function: Callable[[str], ModuleType]) -> tuple[ModuleType, ModuleType]:
+    write, read = load_function("OccupancyWriteFunction"), load_function("OccupancyReadFunction")
+    for sensor in SENSORS:
+        event = http_event(
+            "POST", "/api/webhook", {"sensor": sensor, "ts": "2024-01-01T00:00:00Z", "in": 1, "out": 0}
+        )
+        assert write.handler(event, lambda_context())["statusCode"] == 201
+    return write, read
+
+
+def list_all(read: ModuleType, prefixes: list[str] | None, limit: int) -> list[str]:
+    authorizer = context_for(["occupancy:read"], Limits(sensors=prefixes) if prefixes else None)
+    names: list[str] = []
+    token = None
+    for _ in range(100):
+        query = {"limit": str(limit), **({"next_token": token} if token else {})}
+        result = read.handler(
+            http_event("GET", "/api/sensors", query=query, authorizer=authorizer), lambda_context()
+        )
+        assert result["statusCode"] == 200, result
+        page: dict[str, Any] = json.loads(result["body"])
+        assert len(page["sensors"]) <= limit
+        names.extend(page["sensors"])
+        token = page["next_token"]
+        if not token:
+            return names
+    raise AssertionError("pagination did not end")
+
+
+def test_prefix_limited_listing_is_exact_and_ordered_for_any_page_size(
+    occupancy: tuple[ModuleType, ModuleType],
+) -> None:
+    _, read = occupancy
+    rng = random.Random(7)
+    cases = [None, ["room-"], ["a", "ab"], ["abc", "a-", "z"], ["nothing"], ["b", "room-1", "a-2"]]
+    cases += [rng.sample(["a", "ab", "b", "room", "room-1", "z", "x"], k=rng.randint(1, 4)) for _ in range(4)]
+    for prefixes in cases:
+        expected = sorted(s for s in SENSORS if not prefixes or any(s.startswith(p) for p in prefixes))
+        for limit in (1, 2, 3, 5, 100):
+            assert list_all(read, prefixes, limit) == expected, (prefixes, limit)
+
+
+def test_a_token_from_an_unlimited_listing_reveals_nothing_outside_the_prefixes(
+    occupancy: tuple[ModuleType, ModuleType],
+) -> None:
+    _, read = occupancy
+    result = read.handler(http_event("GET", "/api/sensors", query={"limit": "1"}), lambda_context())
+    token = json.loads(result["body"])["next_token"]  # after "a", from the admin's listing
+    authorizer = context_for(["occupancy:read"], Limits(sensors=["room-"]))
+    event = http_event(
+        "GET", "/api/sensors", query={"limit": "100", "next_token": token}, authorizer=authorizer
+    )
+    page = json.loads(read.handler(event, lambda_context())["body"])
+    assert page["sensors"] == ["room-1", "room-10", "room-2"]
+
+
+def test_limited_key_reading_a_sensor_outside_its_prefixes_is_403(
+    occupancy: tuple[ModuleType, ModuleType],
+) -> None:
+    _, read = occupancy
+    authorizer = context_for(["occupancy:read"], Limits(sensors=["room-"]))
+    event = http_event("GET", "/api/sensors/abc/occupancy", authorizer=authorizer)
+    assert read.handler(event, lambda_context())["statusCode"] == 403
+    event = http_event("GET", "/api/sensors/room-1/occupancy", authorizer=authorizer)
+    assert read.handler(event, lambda_context())["statusCode"] == 200
+
+
+def test_limited_writes_outside_the_limits_store_nothing(
+    load_function: Callable[[str], ModuleType], occupancy: tuple[ModuleType, ModuleType]
+) -> None:
+    write, read = occupancy
+    authorizer = context_for(["occupancy:write"], Limits(sensors=["room-"]))
+    body = {"sensor": "hall-1", "ts": "2024-01-01T00:00:00Z", "in": 5, "out": 0}
+    assert (
+        write.handler(http_event("POST", "/api/webhook", body, authorizer=authorizer), lambda_context())[
+            "statusCode"
+        ]
+        == 403
+    )
+    assert (
+        read.handler(http_event("GET", "/api/sensors/hall-1/occupancy"), lambda_context())["statusCode"]
+        == 404
+    )
+    bookings = load_function("BookingsWriteFunction")
+    authorizer = context_for(["bookings:write"], Limits(hotels=[1]))
+    event = {
+        "id": 1,
+        "hotel_id": 2,
+        "timestamp": "2024-03-01T10:00:00Z",
+        "rpg_status": 1,
+        "room_id": "r1",
+        "night_of_stay": "2024-05-01",
+    }
+    assert (
+        bookings.handler(http_event("POST", "/api/events", event, authorizer=authorizer), lambda_context())[
+            "statusCode"
+        ]
+        == 403
+    )
+    reader = load_function("BookingsReadFunction")
+    page = json.loads(
+        reader.handler(http_event("GET", "/api/events", query={"hotel_id": "2"}), lambda_context())["body"]
+    )
+    assert page["events"] == []
