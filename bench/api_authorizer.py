@@ -14,7 +14,7 @@ from moto import mock_aws
 from bench.cost import CostMeter
 from bench.harness import CONTEXT, api_event, bench_environment
 from local.authorizer import LocalAuthorizer
-from local.functions import FunctionPool
+from local.inprocess import load_handler_module
 from local.provision import create_table
 from local.stack import ROOT
 from local.template import load_stack
@@ -40,7 +40,7 @@ def run() -> None:
         client = boto3.client("dynamodb", region_name="us-east-1")
         create_table(client, stack.tables["ApiKeysTable"])
         layers = [stack.root / "layers"]
-        authorizer = FunctionPool(stack.functions["AuthorizerFunction"], layers).load_module()
+        authorizer = load_handler_module(stack.functions["AuthorizerFunction"], layers)
         from sitepulse.access.edge import access_problem
         from sitepulse.access.models import ApiKeyIn
         from sitepulse.access.repository import ApiKeyRepository

@@ -32,7 +32,7 @@ from moto import mock_aws
 from bench.cost import CostMeter
 from bench.harness import CONTEXT, api_event, bench_environment, item_size
 from local import moto_dynamodb
-from local.functions import FunctionPool
+from local.inprocess import load_handler_module
 from local.provision import create_table
 from local.stack import ROOT
 from local.template import load_stack
@@ -242,8 +242,8 @@ def run() -> None:
         table = stack.tables["BookingsTable"]
         create_table(client, table)
         layers = [stack.root / "layers"]
-        write = FunctionPool(stack.functions["BookingsWriteFunction"], layers).load_module()
-        read = FunctionPool(stack.functions["BookingsReadFunction"], layers).load_module()
+        write = load_handler_module(stack.functions["BookingsWriteFunction"], layers)
+        read = load_handler_module(stack.functions["BookingsReadFunction"], layers)
 
         began = time.perf_counter()
         nights, booked = _seed(client, table.name)

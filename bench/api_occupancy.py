@@ -20,7 +20,7 @@ from moto import mock_aws
 from bench.cost import CostMeter
 from bench.harness import CONTEXT, api_event, bench_environment
 from local import moto_dynamodb
-from local.functions import FunctionPool
+from local.inprocess import load_handler_module
 from local.provision import create_table
 from local.stack import ROOT
 from local.template import load_stack
@@ -120,8 +120,8 @@ def run() -> None:
         table = stack.tables["OccupancyTable"]
         create_table(client, table)
         layers = [stack.root / "layers"]
-        write = FunctionPool(stack.functions["OccupancyWriteFunction"], layers).load_module()
-        read = FunctionPool(stack.functions["OccupancyReadFunction"], layers).load_module()
+        write = load_handler_module(stack.functions["OccupancyWriteFunction"], layers)
+        read = load_handler_module(stack.functions["OccupancyReadFunction"], layers)
         read_meter = CostMeter(read.service._repository._client)
         write_meter = CostMeter(write.service._repository._client)
 

@@ -28,7 +28,7 @@ from moto import mock_aws
 
 from bench.cost import CostMeter
 from bench.harness import CONTEXT, api_event, bench_environment, item_size
-from local.functions import FunctionPool
+from local.inprocess import load_handler_module
 from local.provision import create_table
 from local.stack import ROOT
 from local.template import load_stack
@@ -115,8 +115,8 @@ def run() -> None:
         table = stack.tables["TemperatureTable"]
         create_table(client, table)
         layers = [stack.root / "layers"]
-        write = FunctionPool(stack.functions["TemperatureWriteFunction"], layers).load_module()
-        read = FunctionPool(stack.functions["TemperatureReadFunction"], layers).load_module()
+        write = load_handler_module(stack.functions["TemperatureWriteFunction"], layers)
+        read = load_handler_module(stack.functions["TemperatureReadFunction"], layers)
         from sitepulse.temperature.repository import (
             TemperatureRepository,
         )  # importable once layers are on the path

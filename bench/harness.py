@@ -7,7 +7,8 @@ import json
 import os
 from typing import Any
 
-from local.functions import LambdaContext, merged_environment
+from local import moto_patches
+from local.inprocess import LambdaContext, merged_environment
 from local.template import Stack
 
 CONTEXT = LambdaContext(
@@ -17,6 +18,7 @@ CONTEXT = LambdaContext(
 
 def bench_environment(stack: Stack) -> None:
     """The functions' environment, moto in-process (never an endpoint), quiet Powertools."""
+    moto_patches.install()  # moto reads one partition per query, item reads as plain JSON
     os.environ.update(merged_environment(stack))
     os.environ.update(
         {

@@ -34,9 +34,9 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-import local  # noqa: F401 - installs local.moto_patches (moto reads one partition per query)
 from bench.cost import CostMeter
-from local.functions import merged_environment
+from local import moto_patches
+from local.inprocess import merged_environment
 from local.provision import create_table
 from local.stack import ROOT
 from local.template import load_stack
@@ -123,6 +123,7 @@ def in_process(segment_mib: int) -> dict[str, Any]:
     )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     os.environ.update(merged_environment(stack))
+    moto_patches.install()  # moto reads one partition per query (the shards query per store bucket)
     figures: dict[str, Any] = {}
     with mock_aws(config=MOTO_CONFIG):
         for table in stack.tables.values():

@@ -1,22 +1,22 @@
 """`make invoke FN=<LogicalId> EVENT=events/x.json` — our `sam local invoke`, without Docker.
 
-Runs one handler in this process against the AWS of the *running* local stack
-(endpoint and region from `.sitepulse/local.json`), with the function's
-environment from template.yaml, and prints its result as JSON.
+Runs one handler in a worker of its own (as the stack does: `local.functions`) against the
+AWS of the *running* local stack (endpoint from `.sitepulse/local.json`), with only the
+function's environment from template.yaml, and prints its result as JSON.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from local.functions import FunctionError, FunctionRuntime, merged_environment
-from local.stack import ROOT, aws_environment
+from local.function_logs import FunctionLogs
+from local.functions import FunctionError, FunctionRuntime, LocalAws
+from local.stack import ROOT
 from local.template import load_stack
 
 
@@ -25,13 +25,13 @@ def invoke(function: str, event: Any, state_file: Path, template: Path = ROOT / 
         raise SystemExit(f"{state_file} not found: start the local stack first (make run)")
     state = json.loads(state_file.read_text(encoding="utf-8"))
     stack = load_stack(template)
-    endpoint = state["endpoint_url"]
-    os.environ.update(aws_environment(endpoint, int(endpoint.rsplit(":", 1)[1])))
-    os.environ.update(merged_environment(stack))
     # As `sam local invoke`: the function's own output (its log lines) goes to stderr, so stdout
-    # holds only the result. Loggers are created when the handler module loads, inside this block.
-    with contextlib.redirect_stdout(sys.stderr):
-        return FunctionRuntime(stack).invoke(function, event)
+    # holds only the result.
+    runtime = FunctionRuntime(stack, LocalAws(state["endpoint_url"]), FunctionLogs(stream=sys.stderr))
+    try:
+        return runtime.invoke(function, event)
+    finally:
+        runtime.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

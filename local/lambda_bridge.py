@@ -1,26 +1,34 @@
-"""Route moto's simple-Lambda invocations to the real handlers in-process.
+"""Route moto's simple-Lambda invocations to the function runtime's workers.
 
 moto's Step Functions interpreter invokes Lambda tasks through moto's Lambda
 backend; with `use_docker: False` that backend only echoes the payload. The
-bridge replaces that echo with a call into the function runtime, returning
-the handler's result or a Lambda-shaped Unhandled error.
+bridge replaces that echo with `runtime.invoke` (the function's own workers in the
+local stack), returning the handler's result or a Lambda-shaped Unhandled error.
+Installed explicitly; refuses any moto but the pinned one.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
-from local.functions import FunctionError, FunctionRuntime
+from local.functions import FunctionError
+from local.moto_pin import require_pinned_moto
+
+
+class Invoker(Protocol):
+    def invoke(self, name_or_arn: str, event: Any) -> Any: ...
+
 
 _original_invoke: Callable[..., Any] | None = None
 
 
-def install(runtime: FunctionRuntime) -> None:
+def install(runtime: Invoker) -> None:
     global _original_invoke
+    require_pinned_moto("local.lambda_bridge")
     if _original_invoke is None:
         _original_invoke = LambdaSimpleBackend.invoke
 

@@ -26,6 +26,8 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
+from local.moto_pin import require_pinned_moto
+
 _LOCK = threading.RLock()
 _LOCKED_METHODS = ("put_item", "update_item", "delete_item", "get_item", "create_backup")
 _originals: dict[str, Callable[..., Any]] = {}
@@ -97,6 +99,8 @@ def _transact_write_items(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def install() -> None:
+    """Explicit, by the local stack and the test fixtures; refuses any moto but the pinned one."""
+    require_pinned_moto("local.moto_dynamodb")
     with _LOCK:
         if _originals:
             return

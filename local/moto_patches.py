@@ -32,6 +32,8 @@ from typing import Any
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoResult
 
+from local.moto_pin import require_pinned_moto
+
 _scope = threading.local()
 _installed = False
 
@@ -92,7 +94,9 @@ _original_execute_result = DynamoResult.execute_result
 
 
 def install() -> None:
+    """Explicit, by the local stack and the test fixtures; refuses any moto but the pinned one."""
     global _installed
+    require_pinned_moto("local.moto_patches")
     if _installed:
         return
     Table.all_items = _partition_items  # type: ignore[method-assign]

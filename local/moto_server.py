@@ -39,8 +39,17 @@ class SerialisedDynamoDB:
 
 
 class LocalMotoServer(ThreadedMotoServer):
+    """moto's threaded server, DynamoDB serialised, optionally behind more WSGI middleware
+    (the stack puts `local.aws_actions.ActionRecorder` in front)."""
+
+    def __init__(self, *args: Any, middleware: Callable[[WsgiApp], WsgiApp] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._middleware = middleware
+
     def _server_entry(self) -> None:
-        app = SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app))
+        app: WsgiApp = SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app))
+        if self._middleware is not None:
+            app = self._middleware(app)
         self._server = make_server(
             self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
         )

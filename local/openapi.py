@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from local.functions import FunctionPool, merged_environment
+from local.inprocess import load_handler_module, merged_environment
 from local.stack import ROOT, aws_environment
 from local.template import load_stack
 
@@ -49,8 +49,7 @@ def build_document(template: Path = ROOT / "template.yaml") -> dict[str, Any]:
     for function in stack.functions.values():
         if not function.routes or any(route.path.startswith("/api/openapi") for route in function.routes):
             continue  # the docs function serves this document and adds no routes of its own
-        pool = FunctionPool(function, [stack.root / "layers"])
-        app = pool.load_module().app
+        app = load_handler_module(function).app
         merge.add_schema(app.get_openapi_schema(title=TITLE, version=VERSION))
     return with_access_control(json.loads(merge.get_openapi_json_schema()))
 

@@ -16,10 +16,13 @@ from typing import Any
 
 import boto3
 
-from local import lambda_bridge, moto_dynamodb
+from local import lambda_bridge, moto_dynamodb, moto_patches
 from local.authorizer import LocalAuthorizer
-from local.functions import FunctionRuntime, merged_environment
+from local.aws_actions import ActionRecorder
+from local.function_logs import FunctionLogs
+from local.functions import FunctionRuntime, LocalAws
 from local.gateway import Authorize, GatewayServer, Router
+from local.identities import identities
 from local.moto_server import LocalMotoServer
 from local.provision import provision
 from local.ready import ReadyStack, banner, env_text, state_document, write_atomically
@@ -27,10 +30,12 @@ from local.scheduler import Scheduler
 from local.template import REGION, Stack, load_stack
 
 ROOT = Path(__file__).resolve().parent.parent
+ACTIONS_FILE = "aws-actions.jsonl"
 MOTO_CONFIG = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}
 
 
 def aws_environment(endpoint: str, moto_port: int) -> dict[str, str]:
+    """The stack process's own view of the emulated AWS (functions get theirs: `local.functions`)."""
     return {
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_DEFAULT_REGION": REGION,
@@ -65,6 +70,7 @@ class LocalStack:
     _moto: LocalMotoServer | None = None
     _gateway: GatewayServer | None = None
     _scheduler: Scheduler | None = None
+    runtime: FunctionRuntime | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _closing: bool = False
@@ -75,18 +81,28 @@ class LocalStack:
         started = time.monotonic()
         self._discard_stale_state()
         self.stack = load_stack(self.template)
+        moto_patches.install()  # DynamoDB queries read one partition, item reads encode as plain JSON
         moto_dynamodb.install()  # transactions roll back per item instead of copying whole tables
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log drowns the handlers' logs
-        self._moto = LocalMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        state_dir = self.state_file.parent
+        keys = identities(list(self.stack.functions))
+        self._moto = LocalMotoServer(
+            ip_address="127.0.0.1",
+            port=0,
+            verbose=False,
+            # Every AWS action each function's identity performs, for the least-privilege check.
+            middleware=lambda app: ActionRecorder(app, state_dir / ACTIONS_FILE, keys),
+        )
         self._moto.start()
         _, moto_port = self._moto.get_host_and_port()
         self.endpoint = f"http://127.0.0.1:{moto_port}"
         os.environ.update(aws_environment(self.endpoint, moto_port))
-        os.environ.update(merged_environment(self.stack))
         _post_json(f"{self.endpoint}/moto-api/config", MOTO_CONFIG)
 
         provision(self.stack, boto3.Session())
-        runtime = FunctionRuntime(self.stack)
+        # Each function in its own workers, with only its own environment; logs in files.
+        runtime = FunctionRuntime(self.stack, LocalAws(self.endpoint), FunctionLogs(state_dir / "logs"))
+        self.runtime = runtime
         lambda_bridge.install(runtime)
         if not self.demo_keys:
             self._create_demo_keys()
@@ -210,6 +226,8 @@ class LocalStack:
             self._remove_state_files()  # first: scripts must not find a stack that is going away
         if self._scheduler:
             self._scheduler.stop()
+        if self.runtime:
+            self.runtime.stop()  # before the gateway: its requests in flight end at once
         if self._gateway:
             self._gateway.access_log = None
             if self._threads:

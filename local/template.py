@@ -97,6 +97,9 @@ class Function:
     timeout: int
     memory: int
     routes: list[Route] = field(default_factory=list)
+    # Directories of its layers' content, as Lambda would mount them on /opt (ContentUri).
+    layers: list[Path] = field(default_factory=list)
+    reserved_concurrency: int | None = None
 
     @property
     def arn(self) -> str:
@@ -316,6 +319,8 @@ def load_stack(template_path: Path) -> Stack:
                 environment=env,
                 timeout=int(props.get("Timeout", function_globals.get("Timeout", 3))),
                 memory=int(props.get("MemorySize", function_globals.get("MemorySize", 128))),
+                layers=_layer_dirs(props.get("Layers", function_globals.get("Layers")), template, root),
+                reserved_concurrency=_optional_int(props.get("ReservedConcurrentExecutions")),
             )
             for event in (props.get("Events") or {}).values():
                 event_props = resolver.resolve(event.get("Properties") or {})
@@ -411,3 +416,22 @@ def _state_machine(
     for key, value in substitutions.items():
         text = text.replace("${" + key + "}", value)
     return StateMachine(logical_id, name, text, f"arn:aws:iam::{ACCOUNT}:role/{name}-role")
+
+
+def _layer_dirs(layers: list[Any] | None, template: dict[str, Any], root: Path) -> list[Path]:
+    """The content directories of a function's layers declared in this template (`!Ref Layer`)."""
+    resources = template.get("Resources") or {}
+    dirs = []
+    for layer in layers or []:
+        name = layer.get("Ref") if isinstance(layer, dict) else None
+        resource = resources.get(name) if name else None
+        if resource and resource["Type"] in ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"):
+            props = resource.get("Properties") or {}
+            content = props.get("ContentUri") or props.get("Content")
+            if isinstance(content, str):
+                dirs.append(root / content)
+    return dirs
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)

@@ -18,6 +18,8 @@ from typing import Any
 import boto3
 import pytest
 
+from local.aws_actions import read_records
+from local.least_privilege import ACTIONS_FILE, function_policies, violations
 from tests.integration.http_client import ApiClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,6 +91,9 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
     stack = start_stack(tmp_path_factory.mktemp("stack"), "--no-demo")
     yield stack
     stop_stack(stack)
+    # At the end of the session: everything every test made each function do was granted to it.
+    records = read_records(stack.state_file.parent / ACTIONS_FILE)
+    assert violations(records, function_policies(ROOT / "template.yaml")) == []
 
 
 @pytest.fixture(scope="session")

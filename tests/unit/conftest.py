@@ -1,5 +1,5 @@
 """Unit-test fixtures: moto in-process, tables built exactly as template.yaml declares them,
-and the real handler modules loaded the way the local stack loads them."""
+and the real handler modules loaded into the test process (`local.inprocess`)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local import moto_dynamodb
-from local.functions import FunctionPool, LambdaContext, merged_environment
+from local import moto_dynamodb, moto_patches
+from local.function_logs import FunctionLogs
+from local.functions import FunctionRuntime, LocalAws
+from local.inprocess import LambdaContext, load_handler_module, merged_environment
+from local.moto_server import LocalMotoServer
 from local.provision import create_table
 from local.template import Stack
 from sitepulse.access.models import ApiKeyRecord, grant_context
@@ -30,11 +33,45 @@ ADMIN_RECORD = ApiKeyRecord(
 MOTO_CONFIG = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _moto_patched() -> Iterator[None]:
+    """The local stack's moto patches, installed explicitly (importing `local` installs nothing)."""
+    moto_patches.install()
+    moto_dynamodb.install()
+    yield
+    moto_dynamodb.uninstall()
+    moto_patches.uninstall()
+
+
 @pytest.fixture
 def aws() -> Iterator[boto3.Session]:
     with mock_aws(config=MOTO_CONFIG):
-        moto_dynamodb.install()
         yield boto3.Session(region_name="us-east-1")
+
+
+@pytest.fixture(scope="module")
+def worker_runtime(
+    template_stack: Stack, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FunctionRuntime]:
+    """The template's functions in their own workers (as the local stack runs them), against an
+    in-process moto server holding the template's tables and buckets. Logs: `runtime.logs.directory`."""
+    server = LocalMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{server.get_host_and_port()[1]}"
+    try:
+        session = boto3.Session(region_name="us-east-1")
+        dynamodb = session.client("dynamodb", endpoint_url=endpoint)
+        for table in template_stack.tables.values():
+            create_table(dynamodb, table)
+        s3 = session.client("s3", endpoint_url=endpoint)
+        for bucket in template_stack.buckets.values():
+            s3.create_bucket(Bucket=bucket.name)
+        logs = FunctionLogs(tmp_path_factory.mktemp("function-logs"))
+        runtime = FunctionRuntime(template_stack, LocalAws(endpoint), logs)
+        yield runtime
+        runtime.stop()
+    finally:
+        server.stop()
 
 
 @pytest.fixture
@@ -71,8 +108,7 @@ def load_function(
     """Load a fresh container of a function (by logical id) inside the moto mock."""
 
     def load(logical_id: str) -> ModuleType:
-        function = template_stack.functions[logical_id]
-        return FunctionPool(function, [template_stack.root / "layers"]).load_module()
+        return load_handler_module(template_stack.functions[logical_id])
 
     return load
 

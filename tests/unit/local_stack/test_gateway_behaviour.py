@@ -122,8 +122,8 @@ def test_preflight_is_answered_from_the_template_without_running_a_function(fron
     )
     assert response.status == 204
     assert response.headers["access-control-allow-origin"] == "*"
-    assert response.headers["access-control-allow-methods"] == "GET,POST,OPTIONS"
-    assert response.headers["access-control-allow-headers"] == "content-type"
+    assert response.headers["access-control-allow-methods"] == "GET,POST,DELETE,OPTIONS"
+    assert response.headers["access-control-allow-headers"] == "authorization,content-type"
     assert len(front.runtime.events) == before
 
 

@@ -1,51 +1,44 @@
-"""Two containers of the write function serving requests at the same time in one process (as the
-local stack runs them) each see their own request (local/powertools_patches.py)."""
+"""Concurrent requests to the write function, served by several of its workers at once (as the
+local stack and Lambda run them), each see their own request: their own body and path, stored
+under their own room — no request state shared between concurrent invocations."""
 
 from __future__ import annotations
 
 import json
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from tests.unit.conftest import http_event, lambda_context
+from local.functions import FunctionRuntime
+from tests.unit.conftest import http_event
 
-PATH = "/api/v1/buildings/b1/rooms/r1/temperatures"
+PATH = "/api/v1/buildings/b-concurrent/rooms/r{}/temperatures"
 
 
-def test_concurrent_containers_keep_their_own_request(load_function: Any) -> None:
-    first, second = load_function("TemperatureWriteFunction"), load_function("TemperatureWriteFunction")
-    inside, release = threading.Event(), threading.Event()
-    seen: dict[str, Any] = {}
+def test_concurrent_requests_each_keep_their_own_request(worker_runtime: FunctionRuntime) -> None:
+    bodies = [{"temperature": 20 + i / 4, "recorded_at": f"2024-12-10T16:{i:02d}:00"} for i in range(16)]
 
-    class Blocking:
-        def record(self, building: str, room: str, reading: Any) -> Any:
-            inside.set()
-            release.wait(10)
-            # What the handler layer reads after another container has resolved a request meanwhile.
-            seen["body"] = first.app.current_event.json_body
-            seen["path"] = first.app.current_event.path
-            raise RuntimeError("stop here")
+    def post(i: int) -> tuple[int, Any]:
+        result = worker_runtime.invoke(
+            "TemperatureWriteFunction", http_event("POST", PATH.format(i), bodies[i])
+        )
+        return result["statusCode"], json.loads(result["body"])
 
-    first.service = Blocking()
-    results: dict[str, Any] = {}
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(post, range(16)))
 
-    def run_first() -> None:
-        body = {"temperature": 1.5, "recorded_at": "2024-12-10T16:45:00"}
-        try:
-            first.handler(http_event("POST", PATH, body), lambda_context())
-        except RuntimeError as error:
-            results["first"] = str(error)
+    assert answers == [
+        (201, {"building": "b-concurrent", "room": f"r{i}", "temperature": 20 + i / 4,
+               "recorded_at": f"2024-12-10T16:{i:02d}:00Z"})
+        for i in range(16)
+    ]  # fmt: skip
+    assert len(worker_runtime.worker_pids("TemperatureWriteFunction")) > 1  # served concurrently
 
-    thread = threading.Thread(target=run_first)
-    thread.start()
-    assert inside.wait(10)
-    other = http_event(
-        "POST", PATH.replace("r1", "r2"), {"temperature": 2.5, "recorded_at": "2024-12-10T16:46:00"}
-    )
-    response = second.handler(other, lambda_context())
-    release.set()
-    thread.join(10)
-
-    assert response["statusCode"] == 201 and json.loads(response["body"])["room"] == "r2"
-    assert results == {"first": "stop here"}
-    assert seen == {"body": {"temperature": 1.5, "recorded_at": "2024-12-10T16:45:00"}, "path": PATH}
+    for i in (0, 7, 15):
+        path = PATH.format(i) + "/average"
+        read = worker_runtime.invoke(
+            "TemperatureReadFunction",
+            http_event("GET", path, query={"end": f"2024-12-10T16:{i:02d}:00.000001"}),
+        )
+        average = json.loads(read["body"])
+        assert (read["statusCode"], average["room"], average["readings"]) == (200, f"r{i}", 1)
+        assert average["average_temperature"] == 20 + i / 4

@@ -1,5 +1,6 @@
 """The real state machine (statemachine/report.asl.json) executed by moto, its Lambda tasks
-running the real handlers through local/lambda_bridge.py: API → Step Functions → CSV."""
+running the real handlers (in-process here, moto being in-process) through local/lambda_bridge.py:
+API → Step Functions → CSV."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local import lambda_bridge
-from local.functions import FunctionRuntime
+from local.inprocess import InProcessRuntime
 from local.provision import _provision_lambda
 from local.template import Stack
 from sitepulse.common.aws import dynamodb
@@ -36,7 +37,7 @@ def machine(env: dict[str, str], template_stack: Stack) -> Iterator[str]:
         name=definition.name, definition=definition.definition, roleArn=definition.role_arn
     )["stateMachineArn"]
     assert arn == env["REPORT_STATE_MACHINE_ARN"]
-    lambda_bridge.install(FunctionRuntime(template_stack))
+    lambda_bridge.install(InProcessRuntime(template_stack))
     yield arn
     lambda_bridge.uninstall()
 
