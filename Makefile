@@ -14,11 +14,13 @@ PORT ?= 3000
 DEMO ?= 1
 FN ?=
 EVENT ?=
+LOAD_TIME ?= 2m
+LOAD_USERS ?= 20
 NAME ?=
 SCOPES ?=
 KEY_ARGS ?=
 
-.PHONY: help install run test unit integration lint format validate openapi bench bench-report invoke ingest key build ci clean
+.PHONY: help install run test unit integration chaos lint format validate openapi fuzz bench bench-report load invoke ingest key build ci clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/; s/$$(HOST)/$(HOST)/g; s/$$(PORT)/$(PORT)/g' \
@@ -53,6 +55,9 @@ unit: $(VENV)/.installed ## unit tests only
 integration: $(VENV)/.installed ## integration tests only (over HTTP against a local stack)
 	$(PY) -m pytest tests/integration
 
+chaos: $(VENV)/.installed ## chaos tests only: 10 % AWS faults, killed workers, load smoke
+	$(PY) -m pytest tests/chaos
+
 lint: $(VENV)/.installed ## ruff lint + format check, OpenAPI document up to date
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -71,6 +76,9 @@ build: .venv-sam/.installed ## sam build (needs python3.13 on PATH: the project 
 openapi: $(VENV)/.installed ## regenerate layers/sitepulse/openapi.json from the handlers
 	$(PY) -m local.openapi
 
+fuzz: $(VENV)/.installed ## contract fuzzing (schemathesis, all checks, 150 examples/operation) against `make run`, or a stack it starts
+	$(PY) -m local.fuzz $(if $(EXAMPLES),--examples $(EXAMPLES))
+
 bench: $(VENV)/.installed ## request / capacity / latency figures per API call
 	$(PY) -m bench
 
@@ -83,6 +91,9 @@ key: $(VENV)/.installed ## create an API key in the running local stack: make ke
 
 ingest: $(VENV)/.installed ## run the ingestion function now against the running local stack; prints its JSON result
 	@$(PY) -m local.invoke --function IngestFunction --event events/IngestFunction.json
+
+load: $(VENV)/.installed ## locust load test against the running stack (or one it starts): LOAD_TIME=2m LOAD_USERS=20
+	$(PY) -m bench.load --time $(LOAD_TIME) --users $(LOAD_USERS)
 
 bench-report: $(VENV)/.installed ## full-scale store uptime pipeline: ingestion + report figures (bench/out/)
 	$(PY) -m bench.report_pipeline

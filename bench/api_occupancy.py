@@ -30,8 +30,8 @@ START = datetime(2023, 1, 1, tzinfo=UTC)
 
 
 def _seed(client: Any, table: str, sensor: str, days: int) -> None:
-    from sitepulse.common.timestamps import sortable_instant
     from sitepulse.occupancy.buckets import buckets_of
+    from sitepulse.occupancy.repository import _event_sk, _events_pk, _sensor_pk  # the write path's keys
 
     summary: dict[str, int] = defaultdict(int)
     months: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -56,7 +56,7 @@ def _seed(client: Any, table: str, sensor: str, days: int) -> None:
         summary[names.month_attr] += net
         months[names.month_key][names.day_attr] += net
         hours[names.day_key][names.hour_attr] += net
-        item = {"pk": {"S": f"S#{sensor}#{ts:%Y-%m-%d}"}, "sk": {"S": f"E#{sortable_instant(ts)}"},
+        item = {"pk": {"S": _events_pk(sensor, ts)}, "sk": {"S": _event_sk(ts)},
                 "in": {"N": str(in_count)}, "out": {"N": str(out_count)}}  # fmt: skip
         requests.append({"PutRequest": {"Item": item}})
         if len(requests) == 25:
@@ -64,7 +64,7 @@ def _seed(client: Any, table: str, sensor: str, days: int) -> None:
     aggregates = [("SUMMARY", dict(summary) | {"gsi1pk": "SENSOR", "gsi1sk": sensor})]
     aggregates += [(key, dict(values)) for key, values in {**months, **hours}.items()]
     for sk, values in aggregates:
-        item = {"pk": {"S": f"S#{sensor}"}, "sk": {"S": sk}}
+        item = {"pk": {"S": _sensor_pk(sensor)}, "sk": {"S": sk}}
         item |= {k: {"S": v} if isinstance(v, str) else {"N": str(v)} for k, v in values.items()}
         requests.append({"PutRequest": {"Item": item}})
         if len(requests) == 25:

@@ -115,6 +115,7 @@ def in_process(segment_mib: int) -> dict[str, Any]:
     from sitepulse.store_uptime.report.pipeline import ReportPipeline
     from sitepulse.store_uptime.report.repository import ReportRepository
     from sitepulse.store_uptime.report.rows import build_report, report_csv_bytes
+    from sitepulse.store_uptime.report.steps import FinalizeInput, PrepareInput, ShardInput
     from tests.unit.store_uptime.conftest import make_runner
 
     stack = load_stack(ROOT / "template.yaml")
@@ -154,7 +155,7 @@ def in_process(segment_mib: int) -> dict[str, Any]:
             {"report_id": "bench", "status": "Running", "created_at": "-"}
         )
         started = time.perf_counter()
-        plan = pipeline.prepare({"report_id": "bench", "now": None})
+        plan = pipeline.prepare(PrepareInput(report_id="bench")).model_dump()
         figures["prepare_requests"] = Counter(meter.requests)
         shards = []
         for shard in plan["shards"]:
@@ -165,7 +166,8 @@ def in_process(segment_mib: int) -> dict[str, Any]:
             pipeline.shard_rows(shard["buckets"], plan["now_us"])  # again, for its peak memory
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-            part = pipeline.run_shard({"report_id": "bench", "now_us": plan["now_us"], **shard})
+            shard_input = ShardInput(report_id="bench", now_us=plan["now_us"], **shard)
+            part = pipeline.run_shard(shard_input).model_dump()
             shards.append(
                 {
                     "stats": stats,
@@ -176,7 +178,9 @@ def in_process(segment_mib: int) -> dict[str, Any]:
                 }
             )
         meter.reset()
-        final = pipeline.finalize({"report_id": "bench", "parts": [s["part"] for s in shards]})
+        final = pipeline.finalize(
+            FinalizeInput.model_validate({"report_id": "bench", "parts": [s["part"] for s in shards]})
+        ).model_dump()
         figures["finalize_requests"] = Counter(meter.requests)
         figures["report_wall_s"] = time.perf_counter() - started
         figures["plan"], figures["shards"], figures["final"] = plan, shards, final

@@ -21,6 +21,7 @@ import traceback
 from pathlib import Path
 from typing import TextIO
 
+from local.fault_spec import ENV_VAR, FaultSpecError, faults_from_env
 from local.stack import ROOT, LocalStack
 
 STOP_SECONDS = 6.0  # the clean shutdown's budget; then the process exits regardless
@@ -77,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         "--no-divert", action="store_true", help="leave the functions' logs on the terminal (debugging)"
     )
     args = parser.parse_args(argv)
+    try:
+        faults = faults_from_env()
+    except FaultSpecError as error:
+        parser.error(f"{ENV_VAR}: {error}")
 
     log_file = args.state_file.with_name("logs") / "stack.log"
     terminal = Terminal(sys.stderr) if args.no_divert else Terminal.divert(log_file)
@@ -101,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         state_file=args.state_file,
         demo=not args.no_demo,
         schedules=not args.no_schedules,
+        faults=faults,
         log=terminal.line,
     )
     failure: list[BaseException] = []

@@ -51,10 +51,41 @@ def build_document(template: Path = ROOT / "template.yaml") -> dict[str, Any]:
             continue  # the docs function serves this document and adds no routes of its own
         app = load_handler_module(function).app
         merge.add_schema(app.get_openapi_schema(title=TITLE, version=VERSION))
-    return with_access_control(json.loads(merge.get_openapi_json_schema()))
+    document = with_access_control(json.loads(merge.get_openapi_json_schema()))
+    return drop_unused_schemas(non_null_parameters(document))
 
 
-ACCESS_ERROR = "#/components/schemas/AccessError"
+def non_null_parameters(document: dict[str, Any]) -> dict[str, Any]:
+    """An optional parameter is `str | None` in Python; on the wire it is absent or a string, never
+    null: keep only the non-null branch of its `anyOf` (its format, pattern and bounds stay)."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                branches = schema.get("anyOf", [])
+                others = [branch for branch in branches if branch != {"type": "null"}]
+                if len(branches) == 2 and len(others) == 1:
+                    del schema["anyOf"]
+                    parameter["schema"] = {**others[0], **schema}
+    return document
+
+
+def drop_unused_schemas(document: dict[str, Any]) -> dict[str, Any]:
+    """Remove component schemas nothing refers to: Powertools always adds its own validation
+    error models, which this API never sends (its errors are `ErrorBody`)."""
+    schemas = document.get("components", {}).get("schemas", {})
+    while True:
+        text = json.dumps({**document, "components": {**document["components"], "schemas": {}}})
+        text += json.dumps(schemas)
+        unused = [name for name in schemas if f'"#/components/schemas/{name}"' not in text]
+        if not unused:
+            return document
+        for name in unused:
+            del schemas[name]
+
+
+# 401/403 carry the API's one error body (`sitepulse.common.errors.ErrorBody`, on every route).
+ACCESS_ERROR = "#/components/schemas/ErrorBody"
 _ACCESS_RESPONSES = {
     "401": "No key, or an unknown, malformed, revoked or expired key. Without an `Authorization` "
     'header API Gateway itself answers `{"message": "Unauthorized"}`.',
@@ -68,16 +99,6 @@ def with_access_control(document: dict[str, Any]) -> dict[str, Any]:
     read from the one route → scope table (`sitepulse.access.scopes`)."""
     from sitepulse.access.scopes import is_public, scope_of
 
-    schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    schemas.setdefault(
-        "AccessError",
-        {
-            "title": "AccessError",
-            "type": "object",
-            "properties": {"message": {"type": "string", "title": "Message"}},
-            "required": ["message"],
-        },
-    )
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             route_key = f"{method.upper()} {path}"

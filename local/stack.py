@@ -19,6 +19,8 @@ import boto3
 from local import lambda_bridge, moto_dynamodb, moto_patches
 from local.authorizer import LocalAuthorizer
 from local.aws_actions import ActionRecorder
+from local.fault_spec import FaultSpec, faults_from_env
+from local.faults import FaultInjector, FaultyAws, FaultyRuntime
 from local.function_logs import FunctionLogs
 from local.functions import FunctionRuntime, LocalAws
 from local.gateway import Authorize, GatewayServer, Router
@@ -63,6 +65,7 @@ class LocalStack:
     details: Callable[[str], None] | None = None  # where long outputs go (scheduled runs' results)
     authorize: Authorize | None = None  # the gateway's authorizer hook (see local/gateway.py)
     demo_keys: dict[str, str] = field(default_factory=dict)  # name -> secret, shown in the banner and env
+    faults: FaultSpec | None = field(default_factory=faults_from_env)  # SITEPULSE_FAULTS, off by default
     stack: Stack | None = None
     api_url: str = ""
     endpoint: str = ""
@@ -70,6 +73,7 @@ class LocalStack:
     _moto: LocalMotoServer | None = None
     _gateway: GatewayServer | None = None
     _scheduler: Scheduler | None = None
+    _injector: FaultInjector | None = None
     runtime: FunctionRuntime | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -85,13 +89,16 @@ class LocalStack:
         moto_dynamodb.install()  # transactions roll back per item instead of copying whole tables
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log drowns the handlers' logs
         state_dir = self.state_file.parent
+        injector = self._injector = FaultInjector(self.faults) if self.faults else None
         keys = identities(list(self.stack.functions))
         self._moto = LocalMotoServer(
             ip_address="127.0.0.1",
             port=0,
             verbose=False,
             # Every AWS action each function's identity performs, for the least-privilege check.
-            middleware=lambda app: ActionRecorder(app, state_dir / ACTIONS_FILE, keys),
+            middleware=lambda app: _with_faults(
+                ActionRecorder(app, state_dir / ACTIONS_FILE, keys), injector
+            ),
         )
         self._moto.start()
         _, moto_port = self._moto.get_host_and_port()
@@ -103,7 +110,9 @@ class LocalStack:
         # Each function in its own workers, with only its own environment; logs in files.
         runtime = FunctionRuntime(self.stack, LocalAws(self.endpoint), FunctionLogs(state_dir / "logs"))
         self.runtime = runtime
-        lambda_bridge.install(runtime)
+        # Lambda invocations (state machine tasks, schedules) may crash; API Gateway's own path does not.
+        invoker = FaultyRuntime(runtime, injector) if injector else runtime
+        lambda_bridge.install(invoker)
         if not self.demo_keys:
             self._create_demo_keys()
         if self.authorize is None:  # the template's Lambda authorizer, as API Gateway runs it
@@ -131,9 +140,12 @@ class LocalStack:
             admin = self.demo_keys.get("admin")
             headers = {"Authorization": f"Bearer {admin}"} if admin else {}
             demo_lines = load_demo_data(Demo(self.api_url, self.stack, headers), self.log)
+        if injector:  # deployed and seeded: from now on AWS misbehaves
+            injector.arm()
+            self.log(f"faults: {injector.spec.describe()}")
         schedule_lines: list[str] = []
         if self.schedules and self.stack.schedules:
-            self._scheduler = Scheduler(self.stack.schedules, runtime, self.log, self.details)
+            self._scheduler = Scheduler(self.stack.schedules, invoker, self.log, self.details)
             names = ", ".join(s.function for s in self.stack.schedules)
             self.log(f"running the schedules once before ready ({names})...")
             schedule_lines = self._scheduler.run_startup()
@@ -224,6 +236,8 @@ class LocalStack:
         with self._lock:
             self._closing = True
             self._remove_state_files()  # first: scripts must not find a stack that is going away
+        if self._injector:
+            self.log(f"faults injected: {self._injector.injected}")
         if self._scheduler:
             self._scheduler.stop()
         if self.runtime:
@@ -236,6 +250,11 @@ class LocalStack:
         lambda_bridge.uninstall()
         if self._moto:
             self._moto.stop()
+
+
+def _with_faults(app: Any, injector: FaultInjector | None) -> Any:
+    """Fault injection outermost, so injected latency never holds the DynamoDB lock."""
+    return FaultyAws(app, injector) if injector else app
 
 
 def _alive(pid: int) -> bool:

@@ -16,15 +16,11 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sitepulse.access.decision import decide
-from sitepulse.access.repository import ApiKeyRepository
-from sitepulse.access.service import KeysSettings
-from sitepulse.common.aws import dynamodb
+from sitepulse.access.wiring import api_keys
 from sitepulse.common.observability import logger
-from sitepulse.common.settings import load_settings
 from sitepulse.common.timestamps import utc_now
 
-settings = load_settings(KeysSettings)
-keys = ApiKeyRepository(dynamodb(), settings.api_keys_table)
+keys = api_keys()
 
 
 # Never log the event: its Authorization header is the secret.

@@ -5,7 +5,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from sitepulse.bookings.models import (
-    DATE_PATTERN,
     MAX_HOTEL_ID,
     MAX_YEAR,
     MIN_YEAR,
@@ -14,20 +13,55 @@ from sitepulse.bookings.models import (
     Dashboard,
     Period,
 )
-from sitepulse.bookings.service import booking_service_from_env
+from sitepulse.bookings.wiring import booking_service
 from sitepulse.common.http import create_app, lambda_entry
+from sitepulse.common.openapi_responses import api_responses, linked
+from sitepulse.common.pagination import TOKEN_QUERY
+from sitepulse.common.timestamps import DATE_QUERY, INSTANT_QUERY, MAX_LENGTH
+from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
 
-service = booking_service_from_env()
+service = booking_service()
 app = create_app()
 
 HotelParam = Annotated[int, Query(ge=1, le=MAX_HOTEL_ID, description="Required")]
 InstantParam = Annotated[
-    str | None, Query(max_length=40, description="ISO 8601 instant; compared with timestamp")
+    str | None,
+    Query(
+        max_length=MAX_LENGTH,
+        description=f"Compared with the events' timestamp; __gte must not be after __lte. "
+        f"{INSTANT_DESCRIPTION}",
+        json_schema_extra=INSTANT_QUERY,
+    ),
 ]
-NightParam = Annotated[str | None, Query(pattern=DATE_PATTERN, description="YYYY-MM-DD")]
+NightParam = Annotated[
+    str | None,
+    Query(
+        max_length=10,
+        description="YYYY-MM-DD, 1970-01-01 … 9999-12-31; __gte must not be after __lte",
+        json_schema_extra=DATE_QUERY,
+    ),
+]
 
 
-@app.get("/api/events", summary="A hotel's events by timestamp (filtered, paginated)", tags=["bookings"])
+@app.get(
+    "/api/events",
+    summary="A hotel's events by timestamp (filtered, paginated)",
+    operation_id="listEvents",
+    responses=api_responses(
+        {
+            200: linked(
+                "One page of events; `next_token` is null on the last page",
+                {
+                    "NextPage": (
+                        "listEvents",
+                        {"hotel_id": "$request.query.hotel_id", "next_token": "$response.body#/next_token"},
+                    )
+                },
+            )
+        }
+    ),
+    tags=["bookings"],
+)
 def list_events(
     hotel_id: HotelParam,
     updated__gte: InstantParam = None,
@@ -37,7 +71,7 @@ def list_events(
     night_of_stay__gte: NightParam = None,
     night_of_stay__lte: NightParam = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> BookingEventList:
     return service.events(
         hotel_id,
@@ -52,7 +86,12 @@ def list_events(
     )
 
 
-@app.get("/api/dashboard", summary="Bookings per day, month or year of a hotel-year", tags=["bookings"])
+@app.get(
+    "/api/dashboard",
+    summary="Bookings per day, month or year of a hotel-year",
+    responses=api_responses({200: "Every period of the year, zeros included"}),
+    tags=["bookings"],
+)
 def dashboard(
     hotel_id: HotelParam,
     year: Annotated[int, Query(ge=MIN_YEAR, le=MAX_YEAR)],

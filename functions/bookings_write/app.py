@@ -7,23 +7,26 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from sitepulse.bookings.models import BookingEventIn, BookingEventOut
-from sitepulse.bookings.service import booking_service_from_env
+from sitepulse.bookings.wiring import booking_service
 from sitepulse.common.http import create_app, lambda_entry, stored_response
 from sitepulse.common.observability import metrics
+from sitepulse.common.openapi_responses import api_responses, linked
 
-service = booking_service_from_env()
+service = booking_service()
 app = create_app()
 
 
 @app.post(
     "/api/events",
     summary="Record a booking (rpg_status 1) or cancellation (2); idempotent on id",
-    responses={
-        201: {"description": "Stored"},
-        200: {"description": "Replay of an already stored event; nothing changed"},
-        409: {"description": "Another event is stored under this id"},
-        422: {"description": "Validation error"},
-    },
+    responses=api_responses(
+        {
+            201: linked("Stored", {"Events": ("listEvents", {"hotel_id": "$response.body#/hotel_id"})}),
+            200: "Replay of an already stored event; nothing changed",
+        },
+        conflict="Another event is stored under this id",
+        body=True,
+    ),
     tags=["bookings"],
 )
 def post_event(event: Annotated[BookingEventIn, Body()]) -> Response[BookingEventOut]:

@@ -2,7 +2,8 @@
 
 Store status polls, business hours and timezones go to the stores table; booking events go
 through the bookings module. Every object version is ingested exactly once (ledger in the
-ingestion table); see `sitepulse.ingest.runner` for the guarantees.
+ingestion table); see `sitepulse.ingest.runner` for the guarantees and
+`sitepulse.ingest_wiring` for which domain reads which folder.
 """
 
 from typing import Any
@@ -10,30 +11,11 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sitepulse.bookings.bulk import booking_service_from_env, ingest_booking_rows
-from sitepulse.common.aws import dynamodb, s3
 from sitepulse.common.observability import logger, metrics, tracer
-from sitepulse.common.settings import load_settings
-from sitepulse.ingest.ledger import IngestionLedger
-from sitepulse.ingest.runner import IngestionRunner, RunLimits, RunSummary
-from sitepulse.ingest.settings import IngestSettings
-from sitepulse.ingest.sinks import BookingEventSink, BusinessHoursSink, StatusPollSink, TimezoneSink
-from sitepulse.store_uptime.storage.writer import StoreDataWriter
+from sitepulse.ingest.runner import RunSummary
+from sitepulse.ingest_wiring import ingestion_runner
 
-settings = load_settings(IngestSettings)
-writer = StoreDataWriter(dynamodb(), settings.stores_table)
-runner = IngestionRunner(
-    s3(),
-    settings.data_bucket,
-    IngestionLedger(dynamodb(), settings.ingestion_table),
-    sinks={
-        "timezones": TimezoneSink(writer),
-        "business_hours": BusinessHoursSink(writer),
-        "store_status": StatusPollSink(writer),
-        "booking_events": BookingEventSink(booking_service_from_env, ingest_booking_rows),
-    },
-    limits=RunLimits(segment_bytes=settings.ingest_segment_mib << 20),
-)
+runner = ingestion_runner()  # at init: a missing or empty variable fails the cold start
 
 
 def _record_metrics(summary: RunSummary) -> None:

@@ -6,26 +6,21 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from sitepulse.access.models import ApiKeyCreated, ApiKeyIn, ApiKeyList
-from sitepulse.access.repository import ApiKeyRepository
-from sitepulse.access.service import KeyService, KeysSettings
 from sitepulse.access.tokens import KEY_ID_PATTERN
-from sitepulse.common.aws import dynamodb
+from sitepulse.access.wiring import key_service
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.observability import logger
-from sitepulse.common.settings import load_settings
+from sitepulse.common.openapi_responses import api_responses
+from sitepulse.common.pagination import TOKEN_QUERY
 
-settings = load_settings(KeysSettings)
-service = KeyService(ApiKeyRepository(dynamodb(), settings.api_keys_table))
+service = key_service()
 app = create_app()
 
 
 @app.post(
     "/api/keys",
     summary="Create an API key (the secret is in this response only)",
-    responses={
-        201: {"description": "Created; `secret` is shown once"},
-        422: {"description": "Validation error"},
-    },
+    responses=api_responses({201: "Created; `secret` is shown once"}, body=True),
     tags=["keys"],
 )
 def create_key(request: Annotated[ApiKeyIn, Body()]) -> Response[ApiKeyCreated]:
@@ -36,10 +31,15 @@ def create_key(request: Annotated[ApiKeyIn, Body()]) -> Response[ApiKeyCreated]:
     )
 
 
-@app.get("/api/keys", summary="List API keys (never their secrets)", tags=["keys"])
+@app.get(
+    "/api/keys",
+    summary="List API keys (never their secrets)",
+    responses=api_responses({200: "One page of keys; `next_token` is null on the last page"}),
+    tags=["keys"],
+)
 def list_keys(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> ApiKeyList:
     return service.list(limit, next_token)
 
@@ -47,7 +47,9 @@ def list_keys(
 @app.delete(
     "/api/keys/<key_id>",
     summary="Revoke an API key (idempotent)",
-    responses={204: {"description": "Revoked"}, 404: {"description": "No such key"}},
+    responses=api_responses(
+        {204: {"description": "Revoked (no body)", "content": {}}}, not_found="No such key"
+    ),
     tags=["keys"],
 )
 def revoke_key(key_id: Annotated[str, Path(pattern=KEY_ID_PATTERN)]) -> Response[None]:

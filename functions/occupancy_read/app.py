@@ -5,40 +5,71 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from sitepulse.access.edge import current_limits
-from sitepulse.common.aws import dynamodb
 from sitepulse.common.http import create_app, lambda_entry
-from sitepulse.common.settings import load_settings
+from sitepulse.common.openapi_responses import api_responses, linked
+from sitepulse.common.pagination import TOKEN_QUERY
+from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
+from sitepulse.common.timestamps import INSTANT_QUERY, MAX_LENGTH
 from sitepulse.occupancy.models import SENSOR_PATTERN, Occupancy, SensorList
-from sitepulse.occupancy.repository import OccupancyRepository
-from sitepulse.occupancy.service import OccupancyService, OccupancySettings
+from sitepulse.occupancy.wiring import occupancy_service
 
-settings = load_settings(OccupancySettings)
-service = OccupancyService(OccupancyRepository(dynamodb(), settings.occupancy_table))
+service = occupancy_service()
 app = create_app()
 
 SensorPath = Annotated[str, Path(pattern=SENSOR_PATTERN)]
 AtInstant = Annotated[
     str | None,
-    Query(alias="atInstant", description="ISO 8601 instant; counts events with ts <= atInstant"),
+    Query(
+        alias="atInstant",
+        max_length=MAX_LENGTH,
+        description=f"Counts events with ts <= atInstant. {INSTANT_DESCRIPTION}",
+        json_schema_extra=INSTANT_QUERY,
+    ),
 ]
+OCCUPANCY_RESPONSES = api_responses({200: "People inside (never negative)"}, not_found="Unknown sensor")
 
 
-@app.get("/api/sensors", summary="List sensors (sorted, paginated)", tags=["occupancy"])
+@app.get(
+    "/api/sensors",
+    summary="List sensors (sorted, paginated)",
+    operation_id="listSensors",
+    responses=api_responses(
+        {
+            200: linked(
+                "One page of sensor names; `next_token` is null on the last page",
+                {
+                    "NextPage": ("listSensors", {"next_token": "$response.body#/next_token"}),
+                    "Occupancy": ("getOccupancy", {"sensor": "$response.body#/sensors/0"}),
+                },
+            )
+        }
+    ),
+    tags=["occupancy"],
+)
 def list_sensors(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> SensorList:
     # A key limited to sensor prefixes lists only those sensors.
     return service.sensors(limit, next_token, current_limits().sensors)
 
 
-@app.get("/api/sensors/<sensor>/occupancy", summary="People inside now or at an instant", tags=["occupancy"])
+@app.get(
+    "/api/sensors/<sensor>/occupancy",
+    summary="People inside now or at an instant",
+    operation_id="getOccupancy",
+    responses=OCCUPANCY_RESPONSES,
+    tags=["occupancy"],
+)
 def occupancy(sensor: SensorPath, at_instant: AtInstant = None) -> Occupancy:
     return service.occupancy(sensor, at_instant)
 
 
 @app.get(
-    "/sensors/<sensor>/occupancy", summary="Alias of /api/sensors/{sensor}/occupancy", tags=["occupancy"]
+    "/sensors/<sensor>/occupancy",
+    summary="Alias of /api/sensors/{sensor}/occupancy",
+    responses=OCCUPANCY_RESPONSES,
+    tags=["occupancy"],
 )
 def occupancy_alias(sensor: SensorPath, at_instant: AtInstant = None) -> Occupancy:
     return service.occupancy(sensor, at_instant)

@@ -6,28 +6,27 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
-from sitepulse.common.aws import dynamodb
 from sitepulse.common.http import create_app, lambda_entry, stored_response
 from sitepulse.common.observability import metrics
-from sitepulse.common.settings import load_settings
+from sitepulse.common.openapi_responses import api_responses, linked
 from sitepulse.occupancy.models import SensorEventIn, SensorEventOut
-from sitepulse.occupancy.repository import OccupancyRepository
-from sitepulse.occupancy.service import OccupancyService, OccupancySettings
+from sitepulse.occupancy.wiring import occupancy_service
 
-settings = load_settings(OccupancySettings)
-service = OccupancyService(OccupancyRepository(dynamodb(), settings.occupancy_table))
+service = occupancy_service()
 app = create_app()
 
 
 @app.post(
     "/api/webhook",
     summary="Record a sensor report (idempotent on sensor + ts)",
-    responses={
-        201: {"description": "Stored"},
-        200: {"description": "Replay of an already stored report; nothing changed"},
-        409: {"description": "Another report is stored for this sensor and ts"},
-        422: {"description": "Validation error"},
-    },
+    responses=api_responses(
+        {
+            201: linked("Stored", {"Occupancy": ("getOccupancy", {"sensor": "$response.body#/sensor"})}),
+            200: "Replay of an already stored report; nothing changed",
+        },
+        conflict="Another report is stored for this sensor and ts",
+        body=True,
+    ),
     tags=["occupancy"],
 )
 def post_webhook(report: Annotated[SensorEventIn, Body()]) -> Response[SensorEventOut]:

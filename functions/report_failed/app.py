@@ -6,12 +6,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sitepulse.common.observability import logger
 from sitepulse.store_uptime.report.errors import classify_aws_errors
-from sitepulse.store_uptime.report.steps import build_pipeline
+from sitepulse.store_uptime.report.steps import FailedInput
+from sitepulse.store_uptime.report.wiring import report_pipeline
 
-step = build_pipeline()
+step = report_pipeline()
 
 
 @logger.inject_lambda_context
 @classify_aws_errors
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return step.mark_failed(event)
+    return step.mark_failed(FailedInput.model_validate(event)).model_dump()

@@ -5,16 +5,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from sitepulse.common.aws import dynamodb, s3
 from sitepulse.common.http import create_app, lambda_entry
-from sitepulse.common.settings import load_settings
+from sitepulse.common.openapi_responses import api_responses
 from sitepulse.store_uptime.report.models import LegacyReportStatus, Report
-from sitepulse.store_uptime.report.repository import ReportRepository
-from sitepulse.store_uptime.report.service import ReportQueries
-from sitepulse.store_uptime.report.settings import ReportsReadSettings
+from sitepulse.store_uptime.report.wiring import report_queries
 
-settings = load_settings(ReportsReadSettings)
-queries = ReportQueries(ReportRepository(dynamodb(), settings.reports_table), s3(), settings.reports_bucket)
+queries = report_queries()
 app = create_app()
 
 ReportId = Annotated[
@@ -25,7 +21,8 @@ ReportId = Annotated[
 @app.get(
     "/api/reports/<report_id>",
     summary="State of a report; a presigned download URL once Complete",
-    responses={404: {"description": "Unknown report"}},
+    operation_id="getReport",
+    responses=api_responses({200: "The report's state"}, not_found="Unknown report"),
     tags=["reports"],
 )
 def get_report(report_id: ReportId) -> Report:
@@ -35,11 +32,24 @@ def get_report(report_id: ReportId) -> Report:
 @app.get(
     "/api/reports/<report_id>/csv",
     summary="Redirect (302) to the report CSV's presigned URL",
-    responses={
-        302: {"description": "Location: the presigned S3 URL (expires within 1 hour)"},
-        404: {"description": "Unknown report"},
-        409: {"description": "The report is still Running, or Failed: there is no CSV"},
-    },
+    operation_id="downloadReport",
+    responses=api_responses(
+        {
+            302: {
+                "description": "Redirect to the CSV (no body)",
+                "headers": {
+                    "Location": {
+                        "description": "The presigned S3 URL of the CSV (expires within 1 hour)",
+                        "required": True,
+                        "schema": {"type": "string", "format": "uri"},
+                    }
+                },
+                "content": {},
+            }
+        },
+        not_found="Unknown report",
+        conflict="The report is still Running, or Failed: there is no CSV",
+    ),
     tags=["reports"],
 )
 def download_report(report_id: ReportId) -> Response[None]:
@@ -48,7 +58,13 @@ def download_report(report_id: ReportId) -> Response[None]:
 
 
 @app.get(
-    "/get_report", summary="Original API: report status and download URL", tags=["reports (original API)"]
+    "/get_report",
+    summary="Original API: report status and download URL",
+    operation_id="getReportStatus",
+    responses=api_responses(
+        {200: "The report's status (and download URL once Complete)"}, not_found="Unknown report"
+    ),
+    tags=["reports (original API)"],
 )
 def get_report_legacy(report_id: Annotated[str, Query(min_length=1, max_length=128)]) -> LegacyReportStatus:
     return queries.legacy_status(report_id)

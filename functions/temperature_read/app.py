@@ -4,15 +4,16 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from sitepulse.common.aws import dynamodb
 from sitepulse.common.http import create_app, lambda_entry
-from sitepulse.common.settings import load_settings
+from sitepulse.common.openapi_responses import api_responses, linked
+from sitepulse.common.pagination import TOKEN_QUERY
+from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
+from sitepulse.common.timestamps import INSTANT_QUERY, MAX_LENGTH
+from sitepulse.temperature.durations import DURATION_PATTERN
 from sitepulse.temperature.models import ID_DESCRIPTION, ID_PATTERN, AverageTemperature, RoomList
-from sitepulse.temperature.repository import TemperatureRepository
-from sitepulse.temperature.service import TemperatureService, TemperatureSettings
+from sitepulse.temperature.wiring import temperature_service
 
-settings = load_settings(TemperatureSettings)
-service = TemperatureService(TemperatureRepository(dynamodb(), settings.temperature_table))
+service = temperature_service()
 app = create_app()
 
 IdPath = Annotated[str, Path(pattern=ID_PATTERN, description=ID_DESCRIPTION)]
@@ -21,6 +22,10 @@ IdPath = Annotated[str, Path(pattern=ID_PATTERN, description=ID_DESCRIPTION)]
 @app.get(
     "/api/v1/buildings/<building>/rooms/<room>/temperatures/average",
     summary="Average temperature over the window (end − duration, end]",
+    operation_id="getAverageTemperature",
+    responses=api_responses(
+        {200: "The exact mean (null without readings) and the window"}, not_found="Unknown room or building"
+    ),
     tags=["temperature"],
 )
 def average_temperature(
@@ -29,13 +34,17 @@ def average_temperature(
     duration: Annotated[
         str | None,
         Query(
-            max_length=64, description="<n>s|m|h|d or ISO 8601 (PT15M, P1DT2H); > 0, ≤ 366 days; default 15m"
+            max_length=64,
+            description="<n>s|m|h|d or ISO 8601 (PT15M, P1DT2H, P2W); > 0, ≤ 366 days; default 15m",
+            json_schema_extra={"pattern": DURATION_PATTERN},
         ),
     ] = None,
     end: Annotated[
         str | None,
         Query(
-            max_length=64, description="ISO 8601 instant (naive = UTC), included in the window; default now"
+            max_length=MAX_LENGTH,
+            description=f"Window end, included; default now. {INSTANT_DESCRIPTION}",
+            json_schema_extra=INSTANT_QUERY,
         ),
     ] = None,
 ) -> AverageTemperature:
@@ -45,12 +54,27 @@ def average_temperature(
 @app.get(
     "/api/v1/buildings/<building>/rooms",
     summary="Rooms of a building with their latest reading (sorted, paginated)",
+    operation_id="listRooms",
+    responses=api_responses(
+        {
+            200: linked(
+                "One page of rooms; `next_token` is null on the last page",
+                {
+                    "NextPage": (
+                        "listRooms",
+                        {"building": "$request.path.building", "next_token": "$response.body#/next_token"},
+                    )
+                },
+            )
+        },
+        not_found="Unknown building",
+    ),
     tags=["temperature"],
 )
 def list_rooms(
     building: IdPath,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> RoomList:
     return service.rooms(building, limit, next_token)
 

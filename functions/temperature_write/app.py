@@ -6,16 +6,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.metrics import MetricUnit
 
-from sitepulse.common.aws import dynamodb
 from sitepulse.common.http import create_app, lambda_entry, stored_response
 from sitepulse.common.observability import metrics
-from sitepulse.common.settings import load_settings
+from sitepulse.common.openapi_responses import api_responses, linked
 from sitepulse.temperature.models import ID_DESCRIPTION, ID_PATTERN, Reading, ReadingIn
-from sitepulse.temperature.repository import TemperatureRepository
-from sitepulse.temperature.service import TemperatureService, TemperatureSettings
+from sitepulse.temperature.wiring import temperature_service
 
-settings = load_settings(TemperatureSettings)
-service = TemperatureService(TemperatureRepository(dynamodb(), settings.temperature_table))
+service = temperature_service()
 app = create_app()
 
 IdPath = Annotated[str, Path(pattern=ID_PATTERN, description=ID_DESCRIPTION)]
@@ -24,12 +21,23 @@ IdPath = Annotated[str, Path(pattern=ID_PATTERN, description=ID_DESCRIPTION)]
 @app.post(
     "/api/v1/buildings/<building>/rooms/<room>/temperatures",
     summary="Record a temperature reading (idempotent on building + room + recorded_at)",
-    responses={
-        201: {"description": "Stored"},
-        200: {"description": "Replay of an already stored reading; nothing changed"},
-        409: {"description": "Another temperature is stored for this room and recorded_at"},
-        422: {"description": "Validation error"},
-    },
+    responses=api_responses(
+        {
+            201: linked(
+                "Stored",
+                {
+                    "Average": (
+                        "getAverageTemperature",
+                        {"building": "$response.body#/building", "room": "$response.body#/room"},
+                    ),
+                    "Rooms": ("listRooms", {"building": "$response.body#/building"}),
+                },
+            ),
+            200: "Replay of an already stored reading; nothing changed",
+        },
+        conflict="Another temperature is stored for this room and recorded_at",
+        body=True,
+    ),
     tags=["temperature"],
 )
 def post_temperature(

@@ -113,8 +113,10 @@ def test_start_up_prints_little_and_no_function_logs(demo_stack: RunningStack) -
     assert len(terminal.encode()) < 30 * 1024, f"{len(terminal)} bytes on the terminal"
     for noise in ('"level"', '"_aws"', "CloudWatchMetrics", "UserWarning", "Traceback", "{'run_id'"):
         assert noise not in terminal, noise
-    diverted = (demo_stack.state_file.parent / "logs" / "stack.log").read_text(errors="replace")
-    assert "object ingested" in diverted  # the functions' logs are kept, in the log file
+    logs = demo_stack.state_file.parent / "logs"
+    assert "schedule IngestFunction result" in (logs / "stack.log").read_text(errors="replace")
+    # The functions' own logs are kept, one file per function.
+    assert "object ingested" in (logs / "IngestFunction.log").read_text(errors="replace")
 
 
 def test_every_request_gets_one_access_line(demo_stack: RunningStack) -> None:

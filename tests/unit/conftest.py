@@ -21,6 +21,7 @@ from local.provision import create_table
 from local.template import Stack
 from sitepulse.access.models import ApiKeyRecord, grant_context
 from sitepulse.access.scopes import ALL_SCOPES
+from sitepulse.common import container
 
 ADMIN_RECORD = ApiKeyRecord(
     key_id="testadminkey2345",
@@ -46,6 +47,7 @@ def _moto_patched() -> Iterator[None]:
 @pytest.fixture
 def aws() -> Iterator[boto3.Session]:
     with mock_aws(config=MOTO_CONFIG):
+        container.reset()  # services built by an earlier test hold that test's caches
         yield boto3.Session(region_name="us-east-1")
 
 

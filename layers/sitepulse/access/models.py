@@ -4,10 +4,10 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, WithJsonSchema, field_validator
 
 from sitepulse.access.scopes import Scope
-from sitepulse.common.timestamps import format_instant, parse_instant
+from sitepulse.common.timestamps import INSTANT_SCHEMA, format_instant, parse_instant
 
 # Limits are least privilege for devices and partners: short lists, not a second database.
 MAX_LIMIT_ENTRIES = 50
@@ -116,9 +116,16 @@ class ApiKeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: KeyName
-    scopes: list[Scope] = Field(min_length=1, max_length=len(Scope.__args__))  # type: ignore[attr-defined]
+    scopes: list[Scope] = Field(
+        min_length=1,
+        max_length=len(Scope.__args__),  # type: ignore[attr-defined]
+        json_schema_extra={"uniqueItems": True},
+    )
     limits: Limits | None = None
-    expires_at: str | None = Field(default=None, max_length=40, description="ISO 8601, in the future")
+    # Parsed by the service under the API's timestamp rule; documented as such.
+    expires_at: Annotated[str, WithJsonSchema(INSTANT_SCHEMA)] | None = Field(
+        default=None, max_length=40, description="ISO 8601 date and time, in the future"
+    )
 
     @field_validator("scopes")
     @classmethod

@@ -13,17 +13,20 @@ The authorizer only ever calls `get` (one GetItem, so its IAM is read-only).
 """
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from sitepulse.access.models import ApiKeyRecord, Limits
+from sitepulse.access.tokens import KEY_ID_PATTERN
 from sitepulse.common.aws import DynamoDBClient
-from sitepulse.common.pagination import decode_token, encode_token
+from sitepulse.common.pagination import Listing
 from sitepulse.common.timestamps import format_instant
 
-_TOKEN_KEYS = {"key_id"}
+KEY_LISTING = Listing("api-keys", {"key_id": "S"})
+_KEY_ID = re.compile(KEY_ID_PATTERN.removeprefix("^").removesuffix("$"))
 
 
 class KeyIdTaken(Exception):
@@ -101,9 +104,10 @@ class ApiKeyRepository:
     def list(self, limit: int, next_token: str | None) -> tuple[list[ApiKeyRecord], str | None]:
         """A page of keys (a Scan: the table holds a few keys per client, not telemetry)."""
         request: dict[str, Any] = {"TableName": self._table, "Limit": limit}
-        start = decode_token(next_token, _TOKEN_KEYS)
+        # A position is a key id (a Scan has no partition to pin).
+        start = KEY_LISTING.start_key(next_token, None, expected={"key_id": _KEY_ID})
         if start:
             request["ExclusiveStartKey"] = start
         response = self._client.scan(**request)
         records = sorted((_record(item) for item in response["Items"]), key=lambda r: r.created_at)
-        return records, encode_token(response.get("LastEvaluatedKey"))
+        return records, KEY_LISTING.token(response.get("LastEvaluatedKey"), None)

@@ -2,17 +2,11 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel
-
 from sitepulse.access import tokens
 from sitepulse.access.models import ApiKeyCreated, ApiKeyIn, ApiKeyList, ApiKeyOut, ApiKeyRecord, Limits
 from sitepulse.access.repository import ApiKeyRepository, KeyIdTaken
 from sitepulse.common.errors import InvalidInputError, NotFoundError
 from sitepulse.common.timestamps import parse_instant, utc_now
-
-
-class KeysSettings(BaseModel):
-    api_keys_table: str
 
 
 class KeyService:

@@ -3,7 +3,7 @@
 The ingestion Lambda owns the S3 listing, CSV reading, the exactly-once ledger and the
 `rejected/<key>.errors.csv` file; this module turns header-keyed rows into events:
 
-    outcome = ingest_booking_rows(rows, booking_service_from_env())
+    outcome = ingest_booking_rows(rows, service)
 
 * `rows`: (1-based physical line number, {lower-cased stripped header: value}), BOM removed.
 * Accepted spellings: `id`, `hotel_id`, `event_timestamp`|`timestamp`, `status`|`rpg_status`,
@@ -31,10 +31,10 @@ from pydantic import ValidationError
 
 from sitepulse.bookings.ids import derived_event_id
 from sitepulse.bookings.models import BookingEventIn
-from sitepulse.bookings.service import BookingService, booking_service_from_env
+from sitepulse.bookings.service import BookingService
 from sitepulse.common.errors import ConflictError, InvalidInputError
 
-__all__ = ["BookingService", "BulkOutcome", "booking_service_from_env", "ingest_booking_rows"]
+__all__ = ["BulkOutcome", "ingest_booking_rows", "parse_row"]
 
 _INTEGER_COLUMNS = ("id", "hotel_id", "status", "rpg_status")
 _TEXT_COLUMNS = ("event_timestamp", "timestamp", "room_reservation_id", "room_id", "night_of_stay")

@@ -9,7 +9,7 @@ from sitepulse.bookings.models import Period
 
 def days_of(year: int) -> list[date]:
     first = date(year, 1, 1)
-    count = (date(year + 1, 1, 1) - first).days
+    count = (date(year, 12, 31) - first).days + 1  # not date(year + 1, …): 9999 is the last year
     return [first + timedelta(days=offset) for offset in range(count)]
 
 

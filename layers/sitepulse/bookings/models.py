@@ -6,16 +6,17 @@ Rules (SPEC §5 names the fields; the ranges are ours, see README.md, "Bookings 
   included, reads exactly). Optional: an event without one gets an id derived from its
   content (`sitepulse.bookings.ids`).
 * `hotel_id`: JSON integer 1 … 2^31−1.
-* `timestamp` (alias `event_timestamp`): ISO 8601 string, naive = UTC, year 1970 or later,
-  at most 24 hours in the future (a bogus future instant would otherwise stay the
-  "latest" event of its reservation-night forever).
+* `timestamp` (alias `event_timestamp`): a timestamp under the API's one rule
+  (`sitepulse.common.timestamps`: ISO 8601, naive = UTC, 1970 … 9999), at most 24 hours in
+  the future (a bogus future instant would otherwise stay the "latest" event of its
+  reservation-night forever).
 * `rpg_status` (alias `status`): JSON integer 1 (booking) or 2 (cancellation).
 * `room_id` (alias `room_reservation_id`): 1–128 of letters, digits, `_ . : -` (a UUID fits),
   compared exactly (case-sensitive).
-* `night_of_stay`: `YYYY-MM-DD`, a real date in years 1970 … 2100.
+* `night_of_stay`: `YYYY-MM-DD`, a real date in 1970-01-01 … 9999-12-31 (the API's one range).
 
-Types are strict: `"17"`, `17.0` or `true` are not integers here (the CSV path turns its
-text into integers before validating, see `bulk.py`).
+Integers are JSON Schema integers: `17` and `17.0` are the same number; `"17"` and `true` are
+not integers here (the CSV path turns its text into integers before validating, see `bulk.py`).
 """
 
 from datetime import date, datetime, timedelta
@@ -23,22 +24,31 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
-from sitepulse.common.timestamps import format_instant, parse_instant, utc_now
+from sitepulse.common.fields import JSON_INTEGER
+from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
+from sitepulse.common.timestamps import (
+    CalendarDate,
+    Instant,
+    format_instant,
+    parse_date,
+    parse_instant,
+    utc_now,
+)
 
 MAX_EVENT_ID = 2**53 - 1
 MAX_HOTEL_ID = 2**31 - 1
 MIN_YEAR = 1970
-MAX_YEAR = 2100
+MAX_YEAR = 9999
 FUTURE_TOLERANCE = timedelta(hours=24)
 BOOKING = 1
 CANCELLATION = 2
 STATUSES = (BOOKING, CANCELLATION)
 
 ROOM_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}$"
-DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
-EventId = Annotated[StrictInt, Field(ge=1, le=MAX_EVENT_ID, description="1 … 2^53−1")]
-HotelId = Annotated[StrictInt, Field(ge=1, le=MAX_HOTEL_ID, description="1 … 2^31−1")]
+EventId = Annotated[StrictInt, Field(ge=1, le=MAX_EVENT_ID, description="1 … 2^53−1"), JSON_INTEGER]
+HotelId = Annotated[StrictInt, Field(ge=1, le=MAX_HOTEL_ID, description="1 … 2^31−1"), JSON_INTEGER]
+Status = Annotated[StrictInt, JSON_INTEGER]
 RoomId = Annotated[str, Field(pattern=ROOM_ID_PATTERN, description="1–128 of letters, digits, _ . : -")]
 Period = Literal["day", "month", "year"]
 
@@ -47,40 +57,13 @@ ALIASES = {"timestamp": "event_timestamp", "rpg_status": "status", "room_id": "r
 
 
 def parse_night(value: Any) -> date:
-    """A `YYYY-MM-DD` string naming a real date within the supported years; raises ValueError."""
-    if not isinstance(value, str) or len(value) != 10:
-        raise ValueError("expected a date as YYYY-MM-DD")
-    try:
-        night = date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"not a valid YYYY-MM-DD date: {value!r}") from None
-    if value != night.isoformat():  # fromisoformat also takes 20240501 and 2024-W18-3
-        raise ValueError("expected a date as YYYY-MM-DD")
-    if not MIN_YEAR <= night.year <= MAX_YEAR:
-        raise ValueError(f"year must be {MIN_YEAR}–{MAX_YEAR}")
-    return night
-
-
-def parse_instant_since_1970(value: Any) -> datetime:
-    """An ISO 8601 instant (naive = UTC) from 1970 on; raises ValueError.
-
-    Stored instants have a fixed-width sortable form; years before 1970 never occur in
-    events, and instants near year 1 or 9999 cannot even be converted to UTC.
-    """
-    if not isinstance(value, str):
-        raise ValueError("expected an ISO 8601 timestamp string")
-    try:
-        moment = parse_instant(value)
-    except OverflowError:
-        raise ValueError("instant out of range") from None
-    if moment.year < MIN_YEAR:
-        raise ValueError(f"year must be {MIN_YEAR} or later")
-    return moment
+    """A `YYYY-MM-DD` string naming a real date within 1970 … 9999; raises ValueError."""
+    return parse_date(value)
 
 
 def parse_event_instant(value: Any) -> datetime:
-    """An event timestamp: ISO 8601 string, naive = UTC, 1970 … now + 24 h; raises ValueError."""
-    moment = parse_instant_since_1970(value)
+    """An event timestamp: the API's timestamp rule, and at most now + 24 h; raises ValueError."""
+    moment = parse_instant(value)
     if moment > utc_now() + FUTURE_TOLERANCE:
         raise ValueError("more than 24 hours in the future")
     return moment
@@ -104,11 +87,11 @@ class BookingEventIn(BaseModel):
 
     id: EventId | None = Field(default=None, description="Idempotency key; assigned when absent")
     hotel_id: HotelId
-    timestamp: datetime = Field(
+    timestamp: Instant = Field(
         validation_alias=AliasChoices("timestamp", "event_timestamp"),
-        description="ISO 8601; without offset means UTC. Alias: event_timestamp",
+        description=f"{INSTANT_DESCRIPTION}; at most 24 hours in the future. Alias: event_timestamp",
     )
-    rpg_status: StrictInt = Field(
+    rpg_status: Status = Field(
         validation_alias=AliasChoices("rpg_status", "status"),
         description="1 = booking, 2 = cancellation. Alias: status",
         json_schema_extra={"enum": list(STATUSES)},
@@ -117,7 +100,7 @@ class BookingEventIn(BaseModel):
         validation_alias=AliasChoices("room_id", "room_reservation_id"),
         description="1–128 of letters, digits, _ . : - (a UUID fits). Alias: room_reservation_id",
     )
-    night_of_stay: date = Field(description="YYYY-MM-DD")
+    night_of_stay: CalendarDate = Field(description="YYYY-MM-DD, 1970-01-01 … 9999-12-31")
 
     @model_validator(mode="before")
     @classmethod
@@ -148,11 +131,6 @@ class BookingEventIn(BaseModel):
         if value not in STATUSES:
             raise ValueError("must be 1 (booking) or 2 (cancellation)")
         return value
-
-    @field_validator("night_of_stay", mode="before")
-    @classmethod
-    def _night(cls, value: Any) -> date:
-        return parse_night(value)
 
 
 class BookingEventOut(BaseModel):

@@ -3,7 +3,7 @@
 | item              | pk                          | sk           | attributes                            |
 |-------------------|-----------------------------|--------------|---------------------------------------|
 | event             | E#<id>                      | EVENT        | id, hotel_id, ts, rpg_status, room_id,|
-|                   |                             |              | night_of_stay, gsi1pk = H#<hotel>,    |
+|                   |                             |              | night_of_stay, gsi1pk = HOTEL#<hotel>,|
 |                   |                             |              | gsi1sk = <ts>#<id, 16 digits>         |
 | reservation-night | N#<hotel>#<night>#<room_id> | STATE        | ts, event_id, rpg_status, version     |
 | day counter       | C#<hotel>#<year of night>   | <YYYY-MM-DD> | bookings                              |
@@ -19,45 +19,33 @@
 A write reads the reservation-night, computes the transition (`transitions.py`) and
 commits event + new state + counter change in ONE transaction whose conditions fail
 if the id is taken (→ replay or conflict) or another writer moved the state first
-(→ re-read and retry).
+(→ re-read and retry), through `common.idempotent.write_once`. Every key prefix has one
+meaning across all tables (README, "Key prefixes").
 """
 
-import random
-import time
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from sitepulse.bookings.transitions import BookingEvent, NightState, transition
-from sitepulse.common import dynamo
+from sitepulse.common import dynamo, idempotent
 from sitepulse.common.aws import DynamoDBClient
-from sitepulse.common.errors import InvalidInputError
-from sitepulse.common.pagination import decode_token, encode_token
+from sitepulse.common.idempotent import WriteOutcome
+from sitepulse.common.pagination import Listing
 from sitepulse.common.timestamps import from_sortable, sortable_instant
 
 EVENT_INDEX = "gsi1"
+_EVENT_PREFIX = "E#"
 _EVENT_SK = "EVENT"
 _STATE_SK = "STATE"
-_INDEX_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
 _ID_WIDTH = 16  # digits of 2^53 − 1, the largest id
-_MAX_ATTEMPTS = 25
+EVENT_LISTING = Listing("hotel-events", {"pk": "S", "sk": "S", "gsi1pk": "S", "gsi1sk": "S"})
+# Positions are event items: pk E#<id>, gsi1sk <sortable ts>#<id on 16 digits> (same id).
+_EVENT_PK = re.compile(r"E#[1-9][0-9]{0,15}", re.ASCII)
+_POSITION = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#\d{16}", re.ASCII)
 _MAX_QUERY_ROUNDS = 5  # per page: bounds the cost of a page when filters discard most events
-
-
-@dataclass(frozen=True)
-class RecordOutcome:
-    event: BookingEvent
-    created: bool  # False: this exact event was already stored (an idempotent replay)
-
-
-class EventIdTaken(Exception):
-    """Another event is stored under this id."""
-
-    def __init__(self, stored: BookingEvent) -> None:
-        super().__init__(f"event id {stored.id} taken")
-        self.stored = stored
 
 
 @dataclass(frozen=True)
@@ -72,11 +60,11 @@ class EventQuery:
 
 
 def _event_pk(event_id: int) -> str:
-    return f"E#{event_id}"
+    return f"{_EVENT_PREFIX}{event_id}"
 
 
 def _hotel_pk(hotel_id: int) -> str:
-    return f"H#{hotel_id}"
+    return f"HOTEL#{hotel_id}"
 
 
 def _position(timestamp: datetime, event_id: int) -> str:
@@ -127,65 +115,46 @@ def _event_of(values: dict[str, Any]) -> BookingEvent:
     )
 
 
-def _backoff(attempt: int) -> None:
-    # Full jitter: concurrent writers of one reservation-night spread out instead of colliding again.
-    time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
-
-
 class BookingRepository:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
 
     # ------------------------------------------------------------------ writes
-    def record(self, event: BookingEvent) -> RecordOutcome:
+    def record(self, event: BookingEvent) -> WriteOutcome[BookingEvent]:
         """Store the event and fold it into its reservation-night and day counter, atomically.
 
-        Raises EventIdTaken when the id holds a different event.
+        Each attempt reads the night's state and plans event + new state (+ counter change) as
+        one transaction; the state Put is conditional on the version read, so a concurrent
+        writer of the same night makes the attempt fail and be re-planned (contention, under
+        the one retry policy of `common.idempotent`). An event older than the night's latest
+        changes no aggregate and is stored alone. Raises KeyTakenError when the id holds a
+        different event.
         """
-        for attempt in range(_MAX_ATTEMPTS):
+
+        def plan() -> Sequence[dict[str, Any]]:
             state = self._get_state(event)
             if state is not None and state.event_id == event.id:
-                return self._replay(event, self._get_event_item(event.id))
+                return idempotent.ALREADY_STORED
             change = transition(state, event)
             if not change.replaces_latest:
-                return self._put_older_event(event)
+                return [self._put_event(event)]
             items = [self._put_event(event), self._put_state(event, state)]
             if change.booked_delta:
                 items.append(self._add_to_counter(event, change.booked_delta))
-            try:
-                self._client.transact_write_items(TransactItems=items)
-                return RecordOutcome(event, created=True)
-            except ClientError as error:
-                codes = dynamo.cancellation_codes(error)
-                if codes[:1] == ["ConditionalCheckFailed"]:
-                    stored = dynamo.cancellation_item(error, 0) or self._get_event_item(event.id)
-                    return self._replay(event, stored)
-                state_moved = codes[1:2] == ["ConditionalCheckFailed"]
-                if not (state_moved or dynamo.is_transaction_conflict(error)):
-                    raise
-            _backoff(attempt)
-        raise RuntimeError("gave up after repeated concurrent updates of one reservation-night")
+            return items
 
-    def _put_older_event(self, event: BookingEvent) -> RecordOutcome:
-        """An event older than the night's latest changes no aggregate: store it alone."""
-        try:
-            self._client.put_item(
-                TableName=self._table, Item=event_item(event), ConditionExpression="attribute_not_exists(pk)"
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            return self._replay(event, self._get_event_item(event.id))
-        return RecordOutcome(event, created=True)
+        def state_moved(codes: list[str]) -> idempotent.Retry | None:
+            return idempotent.Retry.BACKOFF if codes[1:2] == ["ConditionalCheckFailed"] else None
 
-    def _replay(self, event: BookingEvent, stored_item: dict[str, Any] | None) -> RecordOutcome:
-        if stored_item is None:  # nothing ever deletes events
-            raise RuntimeError("event reported as existing but could not be read")
-        stored = _event_of(stored_item)
-        if stored != event:
-            raise EventIdTaken(stored)
-        return RecordOutcome(stored, created=False)
+        return idempotent.write_once(
+            self._client,
+            event,
+            plan,
+            decode=_event_of,
+            read_stored=lambda: self._get_event_item(event.id),
+            on_cancelled=state_moved,
+        )
 
     def _put_event(self, event: BookingEvent) -> dict[str, Any]:
         return {
@@ -282,9 +251,18 @@ class BookingRepository:
         lower = sortable_instant(criteria.updated_from) if criteria.updated_from else None
         upper = f"{sortable_instant(criteria.updated_to)}#~" if criteria.updated_to else None
         query = self._events_query(criteria, lower, upper)
-        start = decode_token(next_token, _INDEX_KEYS)
+        start = EVENT_LISTING.start_key(
+            next_token,
+            listing_filters(criteria),
+            expected={
+                "pk": _EVENT_PK,
+                "sk": _EVENT_SK,
+                "gsi1pk": _hotel_pk(criteria.hotel_id),
+                "gsi1sk": _POSITION,
+            },
+            check=lambda key: _position_in_range(key, lower, upper),
+        )
         if start is not None:
-            self._check_start(start, criteria.hotel_id, lower, upper)
             query["ExclusiveStartKey"] = start
         events: list[BookingEvent] = []
         last_key: dict[str, Any] | None = None
@@ -296,7 +274,7 @@ class BookingRepository:
             if last_key is None or len(events) >= limit:
                 break
             query["ExclusiveStartKey"] = last_key
-        return events, encode_token(last_key)
+        return events, EVENT_LISTING.token(last_key, listing_filters(criteria))
 
     def _events_query(self, criteria: EventQuery, lower: str | None, upper: str | None) -> dict[str, Any]:
         values: dict[str, Any] = {":hotel": _hotel_pk(criteria.hotel_id)}
@@ -327,24 +305,28 @@ class BookingRepository:
             "TableName": self._table,
             "IndexName": EVENT_INDEX,
             "KeyConditionExpression": key_condition,
-            "ExpressionAttributeValues": dynamo.to_values(values),
+            "ExpressionAttributeValues": dynamo.to_item(values),
         }
         if filters:
             query["FilterExpression"] = " AND ".join(filters)
         return query
 
-    @staticmethod
-    def _check_start(start: dict[str, Any], hotel_id: int, lower: str | None, upper: str | None) -> None:
-        """A token only continues the query that issued it (DynamoDB would reject it with a 400)."""
-        if any(set(value) != {"S"} for value in start.values()):
-            raise InvalidInputError("next_token", "not a token issued by this API")
-        position = start["gsi1sk"]["S"]
-        valid = (
-            start["gsi1pk"]["S"] == _hotel_pk(hotel_id)
-            and start["sk"]["S"] == _EVENT_SK
-            and start["pk"]["S"].startswith("E#")
-            and (lower is None or position >= lower)
-            and (upper is None or position <= upper)
-        )
-        if not valid:
-            raise InvalidInputError("next_token", "does not belong to this query (same filters are required)")
+
+def listing_filters(criteria: EventQuery) -> dict[str, Any]:
+    """What a token of this listing is bound to: every criterion (limit may change between pages)."""
+    return {
+        "hotel_id": criteria.hotel_id,
+        "updated_from": criteria.updated_from.isoformat() if criteria.updated_from else None,
+        "updated_to": criteria.updated_to.isoformat() if criteria.updated_to else None,
+        "rpg_status": criteria.rpg_status,
+        "room_id": criteria.room_id,
+        "night_from": criteria.night_from.isoformat() if criteria.night_from else None,
+        "night_to": criteria.night_to.isoformat() if criteria.night_to else None,
+    }
+
+
+def _position_in_range(key: dict[str, str], lower: str | None, upper: str | None) -> bool:
+    """The event's own id on both keys, its position within the queried timestamp range."""
+    position = key["gsi1sk"]
+    same_event = int(position.rsplit("#", 1)[1]) == int(key["pk"].removeprefix("E#"))
+    return same_event and (lower is None or position >= lower) and (upper is None or position <= upper)

@@ -2,8 +2,6 @@
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
-
 from sitepulse.bookings.dashboard import bookings_per_period
 from sitepulse.bookings.ids import MAX_PROBES, derived_event_id
 from sitepulse.bookings.models import (
@@ -13,19 +11,12 @@ from sitepulse.bookings.models import (
     Dashboard,
     Period,
     PeriodBookings,
-    parse_instant_since_1970,
     parse_night,
 )
-from sitepulse.bookings.repository import BookingRepository, EventIdTaken, EventQuery
+from sitepulse.bookings.repository import BookingRepository, EventQuery
 from sitepulse.bookings.transitions import BookingEvent
-from sitepulse.common.aws import dynamodb
-from sitepulse.common.errors import ConflictError, InvalidInputError
-from sitepulse.common.settings import load_settings
-from sitepulse.common.timestamps import format_instant
-
-
-class BookingsSettings(BaseModel):
-    bookings_table: str
+from sitepulse.common.errors import ConflictError, InvalidInputError, KeyTakenError
+from sitepulse.common.timestamps import format_instant, parse_instant
 
 
 class BookingService:
@@ -40,9 +31,9 @@ class BookingService:
         if posted.id is not None:
             try:
                 outcome = self._repository.record(_event(posted, posted.id))
-            except EventIdTaken as taken:
+            except KeyTakenError as taken:
                 raise ConflictError(_conflict_message(taken.stored)) from None
-            return _out(outcome.event), outcome.created
+            return _out(outcome.value), outcome.created
         for probe in range(MAX_PROBES):
             candidate = derived_event_id(
                 posted.hotel_id,
@@ -54,9 +45,9 @@ class BookingService:
             )
             try:
                 outcome = self._repository.record(_event(posted, candidate))
-            except EventIdTaken:
+            except KeyTakenError:
                 continue  # another event holds this derived id: the next probe is as deterministic
-            return _out(outcome.event), outcome.created
+            return _out(outcome.value), outcome.created
         raise RuntimeError("no free derived id for this event")
 
     def events(
@@ -95,12 +86,6 @@ class BookingService:
         return Dashboard(hotel_id=hotel_id, year=year, period=period, values=values)
 
 
-def booking_service_from_env() -> BookingService:
-    """The service over the table named by BOOKINGS_TABLE (for the ingestion Lambda and the handlers)."""
-    settings = load_settings(BookingsSettings)
-    return BookingService(BookingRepository(dynamodb(), settings.bookings_table))
-
-
 def _event(posted: BookingEventIn, event_id: int) -> BookingEvent:
     return BookingEvent(
         id=event_id,
@@ -130,7 +115,7 @@ def _instant_param(field: str, value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        return parse_instant_since_1970(value)
+        return parse_instant(value)
     except ValueError as exc:
         raise InvalidInputError(field, str(exc)) from None
 

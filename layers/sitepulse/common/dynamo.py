@@ -14,11 +14,7 @@ _deserializer = TypeDeserializer()
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _serializer.serialize(value) for key, value in values.items()}
-
-
-def to_values(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Expression attribute values (`:name` → typed value)."""
+    """Typed attribute values: an item, a key, or expression attribute values (`:name` → value)."""
     return {key: _serializer.serialize(value) for key, value in values.items()}
 
 

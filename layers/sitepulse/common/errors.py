@@ -1,5 +1,30 @@
-"""Domain errors. Handlers never build error responses themselves: `sitepulse.common.http`
-maps these to HTTP status codes in one place."""
+"""Domain errors, and the one body every error answer carries. Handlers never build error
+responses themselves: `sitepulse.common.http` maps these to HTTP status codes in one place."""
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
+
+
+class FieldError(BaseModel):
+    model_config = ConfigDict(title="FieldError")
+
+    field: str = Field(description="The wrong input: a body field (dotted path), a parameter or a header")
+    message: str = Field(description="Why it is wrong, for a person to read")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer (4xx, 5xx), whoever produces it: a function or the gateway."""
+
+    model_config = ConfigDict(title="Error")
+
+    message: str = Field(description="What went wrong, for a person to read")
+    # Absent rather than null when there is nothing to list, so the schema is just an array.
+    errors: list[FieldError] | SkipJsonSchema[None] = Field(
+        default=None, description="422 only: each wrong field and why (absent otherwise)"
+    )
+
+    def as_json(self) -> dict[str, object]:
+        return self.model_dump(exclude_none=True)
 
 
 class DomainError(Exception):
@@ -16,6 +41,17 @@ class NotFoundError(DomainError):
 
 class ConflictError(DomainError):
     """A write conflicts with what is stored, e.g. same idempotency key, other payload (409)."""
+
+
+class KeyTakenError(ConflictError):
+    """An idempotency key already holds another value (409); `stored` is that value.
+
+    The one conflict of the idempotent write (`sitepulse.common.idempotent`): services turn it
+    into a message naming what is stored."""
+
+    def __init__(self, stored: object) -> None:
+        super().__init__("the key already holds another value")
+        self.stored = stored
 
 
 class InvalidInputError(DomainError):

@@ -9,16 +9,27 @@ bodies that are not acceptable JSON before any route code runs.
 
 import base64
 import json
+import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 
 from sitepulse.access.edge import access_problem
-from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError, ServiceUnavailableError
+from sitepulse.common.aws import is_transient
+from sitepulse.common.errors import (
+    ConflictError,
+    ErrorBody,
+    FieldError,
+    InvalidInputError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 from sitepulse.common.observability import logger, metrics, tracer
 
 # API Gateway accepts up to 10 MB; no route of ours needs more than a few KB.
@@ -26,21 +37,41 @@ MAX_BODY_BYTES = 256 * 1024
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
-def error_response(status: int, message: str, **extra: Any) -> Response:
+# pydantic prefixes the message of an error a validator raised; the reader needs only the message.
+_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def error_body(message: str, errors: list[FieldError] | None = None) -> dict[str, Any]:
+    """The one error body (`ErrorBody`): `{"message"}`, plus `errors` on validation failures."""
+    return ErrorBody(message=message, errors=errors).as_json()
+
+
+def error_response(status: int, message: str, errors: list[FieldError] | None = None) -> Response:
     return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body={"message": message, **extra},
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=error_body(message, errors)
     )
 
 
 def _field_of(error: dict[str, Any]) -> str:
-    loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+    loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header")]
     return ".".join(loc) or "body"
 
 
-def describe_validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [{"field": _field_of(err), "message": str(err.get("msg", "invalid value"))} for err in errors]
+def _message_of(error: dict[str, Any]) -> str:
+    message = str(error.get("msg") or "invalid value")
+    for prefix in _PYDANTIC_PREFIXES:
+        message = message.removeprefix(prefix)
+    return message
+
+
+def describe_validation_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
+    return [FieldError(field=_field_of(err), message=_message_of(err)) for err in errors]
+
+
+def validation_failed(details: list[FieldError]) -> tuple[str, list[FieldError]]:
+    """The 422 message (a one-line summary) and its `errors`."""
+    summary = "; ".join(f"{detail.field}: {detail.message}" for detail in details)
+    return f"Validation failed: {summary}", details
 
 
 def stored_response(body: dict[str, Any], created: bool) -> Response:
@@ -50,23 +81,30 @@ def stored_response(body: dict[str, Any], created: bool) -> Response:
     )
 
 
+class _DecodedPathResolver(APIGatewayHttpResolver):
+    """Path parameters as the route sees them: percent-decoded.
+
+    An HTTP API hands the function the raw path (`rawPath`, as the client encoded it) and
+    Powertools matches routes on it, so `/api/sensors/a%3Ab/occupancy` would reach the route
+    as `a%3Ab` and fail the sensor pattern while `/api/sensors/a:b/occupancy` passes."""
+
+    def _convert_matches_into_route_keys(self, match: re.Match[str]) -> dict[str, str]:
+        return {name: unquote(value) for name, value in match.groupdict().items()}
+
+
 def create_app() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = _DecodedPathResolver(enable_validation=True)
 
     @app.exception_handler(RequestValidationError)
     def _validation(exc: RequestValidationError) -> Response:
         errors = list(exc.errors())
         if any(err.get("type") == "json_invalid" for err in errors):
             return error_response(400, "Malformed JSON body")
-        details = describe_validation_errors(errors)
-        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
-        return error_response(422, f"Validation failed: {summary}", errors=details)
+        return error_response(422, *validation_failed(describe_validation_errors(errors)))
 
     @app.exception_handler(InvalidInputError)
     def _invalid(exc: InvalidInputError) -> Response:
-        return error_response(
-            422, f"Validation failed: {exc.message}", errors=[{"field": exc.field, "message": exc.reason}]
-        )
+        return error_response(422, *validation_failed([FieldError(field=exc.field, message=exc.reason)]))
 
     @app.exception_handler(NotFoundError)
     def _not_found(exc: NotFoundError) -> Response:
@@ -82,6 +120,18 @@ def create_app() -> APIGatewayHttpResolver:
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
         return response
 
+    @app.exception_handler(ClientError)
+    @app.exception_handler(BotoCoreError)
+    def _aws_unavailable(exc: Exception) -> Response:
+        # Throttling, 5xx or a lost connection that outlived the SDK's bounded retries
+        # (`sitepulse.common.aws`). Every write is one conditional request or transaction,
+        # keyed for idempotency, so the client can safely send the same request again: 503,
+        # never 500. Anything else is a bug and stays a 500.
+        if not is_transient(exc):
+            raise exc
+        logger.warning("AWS unavailable after retries", extra={"error": f"{type(exc).__name__}: {exc}"})
+        return _unavailable(ServiceUnavailableError("The service is busy; retry the same request shortly."))
+
     @app.not_found
     def _no_route(_: Exception) -> Response:
         return error_response(404, "Not found")
@@ -93,11 +143,11 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _plain_response(status: int, message: str, **extra: Any) -> dict[str, Any]:
+def _plain_response(status: int, message: str, errors: list[FieldError] | None = None) -> dict[str, Any]:
     return {
         "statusCode": status,
         "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps({"message": message, **extra}),
+        "body": json.dumps(error_body(message, errors)),
         "isBase64Encoded": False,
     }
 
@@ -112,10 +162,11 @@ def body_problem(event: dict[str, Any]) -> dict[str, Any] | None:
     if len(body) > MAX_BODY_BYTES * (4 / 3 if event.get("isBase64Encoded") else 1):
         return _plain_response(413, f"Body larger than {MAX_BODY_BYTES} bytes")
     if event.get("isBase64Encoded"):
+        # The gateway base64-encodes a body it cannot pass as text: one that is not UTF-8.
         try:
             body = base64.b64decode(body, validate=True).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
-            return _plain_response(400, "Body is not valid base64-encoded UTF-8")
+            return _plain_response(400, "Malformed body: not valid UTF-8 text")
     try:
         parsed = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
@@ -123,14 +174,16 @@ def body_problem(event: dict[str, Any]) -> dict[str, Any] | None:
     if not isinstance(parsed, dict):
         # Every write takes one JSON object; Powertools would validate only an array's first element.
         return _plain_response(
-            422,
-            "Validation failed: body: expected a JSON object",
-            errors=[{"field": "body", "message": "expected a JSON object"}],
+            *_validation_answer(FieldError(field="body", message="expected a JSON object"))
         )
     # The API speaks JSON only: a client that forgot Content-Type still sent JSON.
     headers = event.setdefault("headers", {})
     headers["content-type"] = content_types.APPLICATION_JSON
     return None
+
+
+def _validation_answer(detail: FieldError) -> tuple[int, str, list[FieldError]]:
+    return (422, *validation_failed([detail]))
 
 
 def lambda_entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:

@@ -107,7 +107,7 @@ class IngestionLedger:
                     "(lease_expires < :now OR lease_owner = :owner))"
                 ),
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=dynamo.to_values(
+                ExpressionAttributeValues=dynamo.to_item(
                     {
                         ":processing": PROCESSING,
                         ":owner": owner,
@@ -218,7 +218,7 @@ class IngestionLedger:
                 UpdateExpression=update,
                 ConditionExpression="lease_owner = :me AND #status = :processing",
                 ExpressionAttributeNames={"#status": "status", **(extra_names or {})},
-                ExpressionAttributeValues=dynamo.to_values(
+                ExpressionAttributeValues=dynamo.to_item(
                     {**values, ":me": claim.owner, ":processing": PROCESSING}
                 ),
             )

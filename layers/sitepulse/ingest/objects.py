@@ -1,29 +1,23 @@
-"""The objects waiting under `incoming/`, and which kind of file each one is."""
+"""The objects waiting under `incoming/<kind>/`, and which kind of file each one is.
+
+The kind is the folder right under `incoming/`. Which kinds are read, in which order and how,
+is given by the sinks the runner is wired with: this package knows no kind of file.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sitepulse.store_uptime.storage.keys import object_id
-
 INCOMING_PREFIX = "incoming/"
 
-# Processing order inside one run: the small reference files first, so that a report
-# started while a large status file is ingested already sees the stores' hours.
-KIND_PREFIXES = {
-    "timezones": "incoming/timezones/",
-    "business_hours": "incoming/business_hours/",
-    "store_status": "incoming/store_status/",
-    "booking_events": "incoming/booking_events/",
-}
-KIND_ORDER = {kind: position for position, kind in enumerate(KIND_PREFIXES)}
 
-# Later files of these kinds overwrite what earlier ones wrote, so they are applied in
-# upload order, one at a time.
-ORDERED_KINDS = frozenset({"timezones", "business_hours"})
+def object_id(key: str, etag: str) -> str:
+    """Short stable id of one version of an S3 object."""
+    return hashlib.sha256(f"{key}\0{etag}".encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -38,15 +32,13 @@ class IncomingObject:
     def object_id(self) -> str:
         return object_id(self.key, self.etag)
 
-    def sort_key(self) -> tuple[int, datetime, str]:
-        return KIND_ORDER[self.kind], self.last_modified, self.key
-
 
 def kind_of(key: str) -> str | None:
-    for kind, prefix in KIND_PREFIXES.items():
-        if key.startswith(prefix) and not key.endswith("/"):
-            return kind
-    return None
+    """`kind` for `incoming/<kind>/<name>`; None for a folder marker or a file outside a kind folder."""
+    if not key.startswith(INCOMING_PREFIX) or key.endswith("/"):
+        return None
+    kind, slash, name = key.removeprefix(INCOMING_PREFIX).partition("/")
+    return kind if kind and slash and name else None
 
 
 def list_incoming(s3: Any, bucket: str) -> Iterator[IncomingObject]:

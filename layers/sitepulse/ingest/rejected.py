@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sitepulse.ingest.csv_lines import RowError
 from sitepulse.ingest.objects import IncomingObject
-from sitepulse.store_uptime.csv_input.csv_rows import RowError
-from sitepulse.store_uptime.csv_input.rejected_rows import rejected_csv_bytes, rejected_key
+from sitepulse.ingest.rejected_rows import rejected_csv_bytes, rejected_key
 
 WORK_PREFIX = "ingest-work/"
 

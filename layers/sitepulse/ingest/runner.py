@@ -1,8 +1,9 @@
 """One ingestion run: list `incoming/`, and ingest every object not ingested yet, each exactly once.
 
-* Objects are taken in a fixed order (kind, upload time, key). Business-hours and timezone
-  files overwrite per store, so they are applied strictly in upload order: when one of them
-  is held by another run, later files of that kind wait for the next run.
+* Objects are taken in a fixed order (kind in the order of the sinks, upload time, key).
+  Kinds whose files overwrite earlier ones (`Sink.ordered`: business hours, timezones) are
+  applied strictly in upload order: when one of them is held by another run, later files of
+  that kind wait for the next run.
 * An object is claimed in the ledger (lease), streamed segment by segment, and checkpointed
   after each segment. A crash loses at most the segment in progress, whose writes are
   idempotent, so the next run (same or other) resumes and ends in the same state.
@@ -24,8 +25,9 @@ from botocore.exceptions import ClientError
 
 from sitepulse.common.observability import logger
 from sitepulse.common.timestamps import format_instant, utc_now
+from sitepulse.ingest.csv_lines import MissingColumnsError, RowError
 from sitepulse.ingest.ledger import DONE, FAILED, PROCESSING, Claim, IngestionLedger, LeaseLostError
-from sitepulse.ingest.objects import ORDERED_KINDS, IncomingObject, list_incoming
+from sitepulse.ingest.objects import IncomingObject, list_incoming
 from sitepulse.ingest.rejected import RejectedRows
 from sitepulse.ingest.segments import (
     HEADER_PROBE_BYTES,
@@ -34,8 +36,7 @@ from sitepulse.ingest.segments import (
     header_of,
     iter_segments,
 )
-from sitepulse.ingest.sinks import Sink
-from sitepulse.store_uptime.csv_input.csv_rows import MissingColumnsError, RowError
+from sitepulse.ingest.sink import Sink
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,10 @@ class IngestionRunner:
 
     def run(self, remaining_ms: Callable[[], int]) -> RunSummary:
         summary = RunSummary(run_id=uuid.uuid4().hex)
+        order = {kind: position for position, kind in enumerate(self._sinks)}
         objects = sorted(
-            (o for o in list_incoming(self._s3, self._bucket) if o.kind in self._sinks), key=_order
+            (o for o in list_incoming(self._s3, self._bucket) if o.kind in self._sinks),
+            key=lambda o: (order[o.kind], o.last_modified, o.key),
         )
         ledger = self._ledger.statuses(objects)
         waiting_kinds: set[str] = set()
@@ -116,7 +119,7 @@ class IngestionRunner:
                 claim = self._claim(obj, summary.run_id)
             if claim is None:
                 summary.waiting += 1
-                if obj.kind in ORDERED_KINDS:
+                if self._sinks[obj.kind].ordered:
                     waiting_kinds.add(obj.kind)
                 continue
             outcome = self._ingest(claim, remaining_ms)
@@ -203,7 +206,7 @@ class IngestionRunner:
                 logger.debug(
                     "segment ingested",
                     extra={"key": obj.key, "segment": segment.index, "accepted": result.accepted,
-                           "rejected": len(result.rejected), "writes": asdict(result.writes)},
+                           "rejected": len(result.rejected), "writes": result.writes},
                 )  # fmt: skip
                 more = segment.end().offset < obj.size
                 if more and remaining_ms() < self._limits.segment_reserve_ms:
@@ -255,10 +258,6 @@ class IngestionRunner:
 
 class ObjectReplacedError(RuntimeError):
     pass
-
-
-def _order(obj: IncomingObject) -> tuple[Any, ...]:
-    return obj.sort_key()
 
 
 def _unfinished(entry: dict[str, Any] | None) -> bool:

@@ -38,9 +38,9 @@ def buckets_of(moment: datetime) -> BucketNames:
     return BucketNames(
         year_attr=f"y{moment.year:04d}",
         month_attr=f"m{moment.year:04d}_{moment.month:02d}",
-        month_key=f"M#{moment.year:04d}-{moment.month:02d}",
+        month_key=f"MONTH#{moment.year:04d}-{moment.month:02d}",
         day_attr=f"d{moment.day:02d}",
-        day_key=f"D#{moment:%Y-%m-%d}",
+        day_key=f"DAY#{moment:%Y-%m-%d}",
         hour_attr=f"h{moment.hour:02d}",
         hour_start=moment.replace(minute=0, second=0, microsecond=0),
     )

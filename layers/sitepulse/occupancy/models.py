@@ -10,16 +10,17 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     StrictInt,
-    field_validator,
     model_serializer,
     model_validator,
 )
 
-from sitepulse.common.timestamps import format_instant, parse_instant
+from sitepulse.common.fields import JSON_INTEGER
+from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
+from sitepulse.common.timestamps import Instant, format_instant
 
 SENSOR_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}$"
 SensorName = Annotated[str, Field(pattern=SENSOR_PATTERN, description="1–128 of letters, digits, _ . : -")]
-Count = Annotated[StrictInt, Field(ge=0, le=10_000)]
+Count = Annotated[StrictInt, Field(ge=0, le=10_000), JSON_INTEGER]
 
 _ALIASES = {"in": "in_count", "out": "out_count"}
 
@@ -30,7 +31,7 @@ class SensorEventIn(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="ignore")
 
     sensor: SensorName
-    ts: datetime = Field(description="ISO 8601; without offset means UTC")
+    ts: Instant = Field(description=INSTANT_DESCRIPTION)
     in_: Count = Field(validation_alias=AliasChoices("in", "in_count"), serialization_alias="in")
     out: Count = Field(validation_alias=AliasChoices("out", "out_count"))
 
@@ -42,14 +43,6 @@ class SensorEventIn(BaseModel):
                 if name in data and alias in data and data[name] != data[alias]:
                     raise ValueError(f"'{name}' and its alias '{alias}' disagree")
         return data
-
-    @field_validator("ts", mode="before")
-    @classmethod
-    def _iso_instant(cls, value: Any) -> datetime:
-        # Only ISO 8601 strings: pydantic would also take epoch numbers, which sensors never send.
-        if not isinstance(value, str):
-            raise ValueError("expected an ISO 8601 timestamp string")
-        return parse_instant(value)
 
 
 class SensorEventOut(BaseModel):

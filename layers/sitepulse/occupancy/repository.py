@@ -1,35 +1,36 @@
 """DynamoDB access for occupancy. Table layout (pk / sk):
 
-| item            | pk          | sk                 | attributes                                   |
-|-----------------|-------------|--------------------|----------------------------------------------|
-| event           | S#<sensor>#<YYYY-MM-DD> | E#<sortable ts> | in, out                          |
-| sensor summary  | S#<sensor>  | SUMMARY            | in, out, events, y<YYYY>, m<YYYY_MM>, gsi1*  |
-| month of days   | S#<sensor>  | M#<YYYY-MM>        | d<DD>                                        |
-| day of hours    | S#<sensor>  | D#<YYYY-MM-DD>     | h<HH>                                        |
+| item           | pk                           | sk               | attributes                           |
+|----------------|------------------------------|------------------|--------------------------------------|
+| event          | SENSOR#<sensor>#<YYYY-MM-DD> | IO#<sortable ts> | in, out                              |
+| sensor summary | SENSOR#<sensor>              | SUMMARY          | in, out, events, y<Y>, m<Y_M>, gsi1* |
+| month of days  | SENSOR#<sensor>              | MONTH#<YYYY-MM>  | d<DD>                                |
+| day of hours   | SENSOR#<sensor>              | DAY#<YYYY-MM-DD> | h<HH>                                |
 
 `gsi1` (gsi1pk = "SENSOR", gsi1sk = sensor, keys only) lists sensors in order;
 only summary items carry its keys. Raw events are partitioned per sensor and UTC
 day, so no item collection grows without bound and the one raw-event Query of an
-instant lookup reads within a single day's partition.
+instant lookup reads within a single day's partition. Every key prefix has one meaning
+across all tables (README, "Key prefixes"). The write is `common.idempotent.write_once`.
 """
 
-import time
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from sitepulse.common import dynamo
+from sitepulse.common import dynamo, idempotent
 from sitepulse.common.aws import DynamoDBClient
-from sitepulse.common.pagination import decode_token, encode_token
+from sitepulse.common.idempotent import WriteOutcome
+from sitepulse.common.pagination import Listing
 from sitepulse.common.timestamps import sortable_instant
 from sitepulse.occupancy.buckets import buckets_of
+from sitepulse.occupancy.models import SENSOR_PATTERN
 
 SUMMARY = "SUMMARY"
 SENSOR_INDEX = "gsi1"
-_INDEX_KEYS = {"pk", "sk", "gsi1pk", "gsi1sk"}
-_MAX_CONFLICT_RETRIES = 8
+SENSOR_LISTING = Listing("sensors", {"pk": "S", "sk": "S", "gsi1pk": "S", "gsi1sk": "S"})
+_SENSOR_NAME = re.compile(SENSOR_PATTERN.removeprefix("^").removesuffix("$"))
 
 
 @dataclass(frozen=True)
@@ -38,20 +39,6 @@ class StoredEvent:
     ts: datetime
     in_count: int
     out_count: int
-
-
-@dataclass(frozen=True)
-class RecordOutcome:
-    event: StoredEvent
-    created: bool  # False: the same event was already stored (an idempotent replay)
-
-
-class EventKeyTaken(Exception):
-    """Another payload is stored under this (sensor, ts)."""
-
-    def __init__(self, stored: StoredEvent) -> None:
-        super().__init__("event key taken")
-        self.stored = stored
 
 
 @dataclass(frozen=True)
@@ -65,15 +52,15 @@ class InstantInputs:
 
 
 def _sensor_pk(sensor: str) -> str:
-    return f"S#{sensor}"
+    return f"SENSOR#{sensor}"
 
 
 def _events_pk(sensor: str, ts: datetime) -> str:
-    return f"S#{sensor}#{ts.astimezone(UTC):%Y-%m-%d}"
+    return f"SENSOR#{sensor}#{ts.astimezone(UTC):%Y-%m-%d}"
 
 
 def _event_sk(ts: datetime) -> str:
-    return f"E#{sortable_instant(ts)}"
+    return f"IO#{sortable_instant(ts)}"
 
 
 class OccupancyRepository:
@@ -81,39 +68,20 @@ class OccupancyRepository:
         self._client = client
         self._table = table_name
 
-    def record(self, event: StoredEvent) -> RecordOutcome:
+    def record(self, event: StoredEvent) -> WriteOutcome[StoredEvent]:
         """Store the event and fold it into every aggregate in ONE transaction.
 
-        The event Put is conditional on its key being new, so a retried
-        request changes nothing; concurrent transactions on the same sensor
-        are retried on TransactionConflict.
+        The event Put is conditional on its key being new, so a retried request changes
+        nothing (replay) and another count under the same key is a `KeyTakenError`;
+        concurrent transactions on the same sensor are retried (`common.idempotent`).
         """
-        for attempt in range(_MAX_CONFLICT_RETRIES):
-            try:
-                self._client.transact_write_items(TransactItems=self._record_items(event))
-                return RecordOutcome(event, created=True)
-            except ClientError as error:
-                if dynamo.is_transaction_conflict(error):
-                    time.sleep(0.01 * 2**attempt)
-                    continue
-                if "ConditionalCheckFailed" in dynamo.cancellation_codes(error)[:1]:
-                    stored = dynamo.cancellation_item(error, 0) or self._get_event_item(event)
-                    return self._replay(event, stored)
-                raise
-        raise RuntimeError("gave up after repeated transaction conflicts")
-
-    def _replay(self, event: StoredEvent, stored_item: dict[str, Any] | None) -> RecordOutcome:
-        if stored_item is None:  # vanished between the check and the read: nothing ever deletes events
-            raise RuntimeError("event reported as existing but could not be read")
-        stored = StoredEvent(
-            sensor=event.sensor,
-            ts=event.ts,
-            in_count=int(stored_item["in"]),
-            out_count=int(stored_item["out"]),
+        return idempotent.write_once(
+            self._client,
+            event,
+            lambda: self._record_items(event),
+            decode=lambda item: replace(event, in_count=int(item["in"]), out_count=int(item["out"])),
+            read_stored=lambda: self._get_event_item(event),
         )
-        if (stored.in_count, stored.out_count) != (event.in_count, event.out_count):
-            raise EventKeyTaken(stored)
-        return RecordOutcome(stored, created=False)
 
     def _record_items(self, event: StoredEvent) -> list[dict[str, Any]]:
         pk = _sensor_pk(event.sensor)
@@ -149,7 +117,7 @@ class OccupancyRepository:
                         "#y": names.year_attr,
                         "#m": names.month_attr,
                     },
-                    "ExpressionAttributeValues": dynamo.to_values(
+                    "ExpressionAttributeValues": dynamo.to_item(
                         {
                             ":in": event.in_count,
                             ":out": event.out_count,
@@ -220,7 +188,7 @@ class OccupancyRepository:
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND sk BETWEEN :from AND :to",
-            "ExpressionAttributeValues": dynamo.to_values(
+            "ExpressionAttributeValues": dynamo.to_item(
                 {":pk": pk, ":from": _event_sk(start), ":to": _event_sk(end)}
             ),
             "ProjectionExpression": "#in, #out",
@@ -246,12 +214,12 @@ class OccupancyRepository:
             "ExpressionAttributeValues": {":index": {"S": "SENSOR"}},
             "Limit": limit,
         }
-        start = decode_token(next_token, _INDEX_KEYS)
+        start = _sensor_start(next_token, None)
         if start:
             query["ExclusiveStartKey"] = start
         response = self._client.query(**query)
         sensors = [item["gsi1sk"]["S"] for item in response["Items"]]
-        return sensors, encode_token(response.get("LastEvaluatedKey"))
+        return sensors, SENSOR_LISTING.token(response.get("LastEvaluatedKey"), None)
 
     def _list_sensors_with_prefixes(
         self, limit: int, next_token: str | None, prefixes: list[str]
@@ -261,7 +229,8 @@ class OccupancyRepository:
         Prefixes are made disjoint first (`ab` covers `abc`), so their ranges follow each other
         in index order and a page is the next `limit` matching sensors, whatever the prefixes.
         """
-        start = decode_token(next_token, _INDEX_KEYS)
+        filters = {"prefixes": _disjoint_prefixes(prefixes)}
+        start = _sensor_start(next_token, filters)
         after = start["gsi1sk"]["S"] if start else None
         items: list[dict[str, Any]] = []
         for prefix in _disjoint_prefixes(prefixes):
@@ -284,9 +253,24 @@ class OccupancyRepository:
                 if not exclusive_start:
                     break
             if len(items) >= limit:
-                last = {key: items[-1][key] for key in _INDEX_KEYS}
-                return [item["gsi1sk"]["S"] for item in items], encode_token(last)
+                last = {key: items[-1][key] for key in SENSOR_LISTING.key_types}
+                return [item["gsi1sk"]["S"] for item in items], SENSOR_LISTING.token(last, filters)
         return [item["gsi1sk"]["S"] for item in items], None
+
+
+def _sensor_start(next_token: str | None, filters: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A position is a sensor summary: pk SENSOR#<sensor>, sk SUMMARY, in the one SENSOR partition."""
+    return SENSOR_LISTING.start_key(
+        next_token,
+        filters,
+        expected={
+            "pk": re.compile(f"SENSOR#{_SENSOR_NAME.pattern}"),
+            "sk": SUMMARY,
+            "gsi1pk": "SENSOR",
+            "gsi1sk": _SENSOR_NAME,
+        },
+        check=lambda key: key["pk"] == _sensor_pk(key["gsi1sk"]),
+    )
 
 
 def _disjoint_prefixes(prefixes: list[str]) -> list[str]:

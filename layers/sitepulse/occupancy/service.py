@@ -2,17 +2,11 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel
-
-from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError
+from sitepulse.common.errors import ConflictError, InvalidInputError, KeyTakenError, NotFoundError
 from sitepulse.common.timestamps import format_instant, parse_instant
 from sitepulse.occupancy.buckets import floor_at_zero, net_before_hour
 from sitepulse.occupancy.models import Occupancy, SensorEventIn, SensorEventOut, SensorList
-from sitepulse.occupancy.repository import EventKeyTaken, OccupancyRepository, StoredEvent
-
-
-class OccupancySettings(BaseModel):
-    occupancy_table: str
+from sitepulse.occupancy.repository import OccupancyRepository, StoredEvent
 
 
 class OccupancyService:
@@ -24,12 +18,12 @@ class OccupancyService:
         event = StoredEvent(report.sensor, report.ts, report.in_, report.out)
         try:
             outcome = self._repository.record(event)
-        except EventKeyTaken as taken:
+        except KeyTakenError as taken:
             raise ConflictError(
                 f"sensor {report.sensor!r} already reported at {format_instant(report.ts)} "
                 f"with in={taken.stored.in_count}, out={taken.stored.out_count}"
             ) from None
-        stored = outcome.event
+        stored = outcome.value
         return SensorEventOut.of(stored.sensor, stored.ts, stored.in_count, stored.out_count), outcome.created
 
     def occupancy(self, sensor: str, at_instant: str | None = None) -> Occupancy:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from sitepulse.ingest.rejected_rows import iter_rejected_csv
 from sitepulse.store_uptime.csv_input.csv_rows import (
     BinaryReader,
     MissingColumnsError,
@@ -27,7 +28,6 @@ from sitepulse.store_uptime.csv_input.csv_rows import (
     read_poll_stamps,
     read_timezones_by_store,
 )
-from sitepulse.store_uptime.csv_input.rejected_rows import iter_rejected_csv
 from sitepulse.store_uptime.engine.timestamps import format_timestamp_us, parse_timestamp_us
 from sitepulse.store_uptime.report.rows import build_stamped_report, write_report_csv
 

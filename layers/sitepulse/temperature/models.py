@@ -1,12 +1,12 @@
 """Temperature request and response models."""
 
-from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
-from sitepulse.common.timestamps import parse_instant
+from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
+from sitepulse.common.timestamps import Instant
 
 ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}$"
 ID_DESCRIPTION = "1–128 of letters, digits, _ . : -"
@@ -15,9 +15,6 @@ MAX_TEMPERATURE = 150
 # Readings are stored with at most 6 decimals: no thermometer resolves a micro-degree, and a bounded
 # scale keeps every DynamoDB sum exact (38 significant digits) and every average exactly computable.
 TEMPERATURE_QUANTUM = Decimal("0.000001")
-# Sort keys are fixed-width only for 4-digit years; before 1970 a sensor clock is simply unset.
-EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST_INSTANT = datetime(9999, 1, 1, tzinfo=UTC)
 
 Temperature = Annotated[
     StrictFloat,
@@ -29,20 +26,6 @@ Temperature = Annotated[
         examples=[21.5],
     ),
 ]
-
-
-def parse_bounded_instant(value: Any) -> datetime:
-    """An ISO 8601 string (naive means UTC) between 1970 and 9999, as an aware UTC datetime."""
-    # Only strings: pydantic would also take epoch numbers, which are ambiguous (s or ms?).
-    if not isinstance(value, str):
-        raise ValueError("expected an ISO 8601 timestamp string such as 2024-12-10T16:45:00Z")
-    # datetime.fromisoformat stops at a NUL and would accept "2024-12-10T16:45:00\x00".
-    if not (value.isascii() and value.isprintable()):
-        raise ValueError("not an ISO 8601 timestamp: contains control or non-ASCII characters")
-    moment = parse_instant(value)
-    if not EARLIEST_INSTANT <= moment < LATEST_INSTANT:
-        raise ValueError("must be between 1970-01-01T00:00:00Z and 9999-01-01T00:00:00Z")
-    return moment
 
 
 def exact_temperature(value: float) -> Decimal:
@@ -60,16 +43,11 @@ class ReadingIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     temperature: Temperature
-    recorded_at: datetime = Field(
-        description="ISO 8601; without offset means UTC; at most 5 minutes in the future; microsecond "
-        "resolution (further digits are dropped)",
-        examples=["2024-12-10T16:45:00"],
+    recorded_at: Instant = Field(
+        description=f"{INSTANT_DESCRIPTION}; at most 5 minutes in the future; microsecond resolution "
+        "(further digits are dropped)",
+        examples=["2024-12-10T16:45:00Z"],
     )
-
-    @field_validator("recorded_at", mode="before")
-    @classmethod
-    def _iso_instant(cls, value: Any) -> datetime:
-        return parse_bounded_instant(value)
 
 
 class Reading(BaseModel):

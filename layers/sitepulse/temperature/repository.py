@@ -3,39 +3,36 @@
 | item         | pk                      | sk                        | attributes                          |
 |--------------|-------------------------|---------------------------|-------------------------------------|
 | reading      | ROOM#<building>#<room>  | T#<sortable recorded_at>  | t                                   |
-| hour bucket  | ROOM#<building>#<room>  | H#<YYYY-MM-DDTHH> (UTC)   | s (exact Σ t), n (count)            |
+| hour bucket  | ROOM#<building>#<room>  | HOUR#<YYYY-MM-DDTHH> (UTC) | s (exact Σ t), n (count)           |
 | room summary | BLDG#<building>         | ROOM#<room>               | room, readings, latest_t, latest_at |
 
 Ids never contain `#`, so the keys are unambiguous. A write is one
 transaction over the three items; the reading's Put is conditional on its key
 being new, so the bucket and the summary only ever count new readings.
 The summary partition of a building lists its rooms in order (one Query per page).
+Every key prefix has one meaning across all tables (README, "Key prefixes"); the write is
+`common.idempotent.write_once`.
 """
 
-import random
 import re
-import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from sitepulse.common import dynamo
+from sitepulse.common import dynamo, idempotent
 from sitepulse.common.aws import DynamoDBClient
-from sitepulse.common.errors import InvalidInputError
-from sitepulse.common.pagination import decode_token, encode_token
+from sitepulse.common.idempotent import WriteOutcome
+from sitepulse.common.pagination import Listing
 from sitepulse.common.timestamps import from_sortable, sortable_instant
 from sitepulse.temperature.models import ID_PATTERN
 from sitepulse.temperature.windows import Aggregate, Plan, bucket_name, exact_sum
 
-_MAX_CONFLICT_RETRIES = 10
 _PUT, _BUCKET, _SUMMARY = range(3)  # positions in the write transaction
-_TOKEN_KEYS = {"pk", "sk"}
-_ROOM_SK_PATTERN = "ROOM#" + ID_PATTERN.removeprefix("^")
+ROOM_LISTING = Listing("rooms", {"pk": "S", "sk": "S"})
+_ROOM_SK = re.compile("ROOM#" + ID_PATTERN.removeprefix("^").removesuffix("$"))
 
 
 @dataclass(frozen=True)
@@ -47,25 +44,11 @@ class StoredReading:
 
 
 @dataclass(frozen=True)
-class RecordOutcome:
-    reading: StoredReading
-    created: bool  # False: the same reading was already stored (an idempotent replay)
-
-
-@dataclass(frozen=True)
 class StoredRoom:
     room: str
     readings: int
     latest_temperature: Decimal
     latest_at: datetime
-
-
-class ReadingKeyTaken(Exception):
-    """Another temperature is stored under this (building, room, recorded_at)."""
-
-    def __init__(self, stored: StoredReading) -> None:
-        super().__init__("reading key taken")
-        self.stored = stored
 
 
 def room_pk(building: str, room: str) -> str:
@@ -81,7 +64,7 @@ def reading_sk(moment: datetime) -> str:
 
 
 def bucket_sk(moment: datetime) -> str:
-    return f"H#{bucket_name(moment)}"
+    return f"HOUR#{bucket_name(moment)}"
 
 
 def summary_sk(room: str) -> str:
@@ -94,33 +77,30 @@ class TemperatureRepository:
         self._table = table_name
 
     # ------------------------------------------------------------------ writes
-    def record(self, reading: StoredReading) -> RecordOutcome:
+    def record(self, reading: StoredReading) -> WriteOutcome[StoredReading]:
         """Store the reading, add it to its hour bucket and to the room summary: ONE transaction.
 
         The summary's "latest" only moves forward: its update is conditional on
         the reading being newer. A late (out-of-order) reading fails that
         condition, and only then is a second transaction sent that counts it
-        without touching "latest".
+        without touching "latest". Replay, conflict and contention: `common.idempotent`.
         """
-        newest = True
-        conflicts = 0
-        while True:
-            try:
-                self._client.transact_write_items(TransactItems=self._record_items(reading, newest))
-                return RecordOutcome(reading, created=True)
-            except ClientError as error:
-                codes = dynamo.cancellation_codes(error)
-                if codes[_PUT : _PUT + 1] == ["ConditionalCheckFailed"]:
-                    return self._replay(reading, dynamo.cancellation_item(error, _PUT) or self._get(reading))
-                if newest and codes[_SUMMARY : _SUMMARY + 1] == ["ConditionalCheckFailed"]:
-                    newest = False
-                    continue
-                if dynamo.is_transaction_conflict(error) and conflicts < _MAX_CONFLICT_RETRIES:
-                    # Full jitter: concurrent writers to one room must not retry in lockstep.
-                    time.sleep(random.uniform(0, 0.01 * 2**conflicts))
-                    conflicts += 1
-                    continue
-                raise
+        newest = [True]
+
+        def late_reading(codes: list[str]) -> idempotent.Retry | None:
+            if newest[0] and codes[_SUMMARY : _SUMMARY + 1] == ["ConditionalCheckFailed"]:
+                newest[0] = False
+                return idempotent.Retry.NOW
+            return None
+
+        return idempotent.write_once(
+            self._client,
+            reading,
+            lambda: self._record_items(reading, newest[0]),
+            decode=lambda item: replace(reading, temperature=Decimal(item["t"])),
+            read_stored=lambda: self._get(reading),
+            on_cancelled=late_reading,
+        )
 
     def _record_items(self, reading: StoredReading, newest: bool) -> list[dict[str, Any]]:
         pk = room_pk(reading.building, reading.room)
@@ -129,13 +109,13 @@ class TemperatureRepository:
             "TableName": self._table,
             "Key": dynamo.to_item({"pk": building_pk(reading.building), "sk": summary_sk(reading.room)}),
             "UpdateExpression": "ADD readings :one SET room = :room",
-            "ExpressionAttributeValues": dynamo.to_values({":one": 1, ":room": reading.room}),
+            "ExpressionAttributeValues": dynamo.to_item({":one": 1, ":room": reading.room}),
         }
         if newest:
             summary["UpdateExpression"] += ", latest_t = :t, latest_at = :at"
             summary["ConditionExpression"] = "attribute_not_exists(latest_at) OR latest_at < :at"
             summary["ExpressionAttributeValues"].update(
-                dynamo.to_values({":t": reading.temperature, ":at": at})
+                dynamo.to_item({":t": reading.temperature, ":at": at})
             )
         put = {
             "TableName": self._table,
@@ -147,18 +127,10 @@ class TemperatureRepository:
             "TableName": self._table,
             "Key": dynamo.to_item({"pk": pk, "sk": bucket_sk(reading.recorded_at)}),
             "UpdateExpression": "ADD s :t, n :one",
-            "ExpressionAttributeValues": dynamo.to_values({":t": reading.temperature, ":one": 1}),
+            "ExpressionAttributeValues": dynamo.to_item({":t": reading.temperature, ":one": 1}),
         }
         # Order matters: _PUT, _BUCKET, _SUMMARY index the cancellation reasons.
         return [{"Put": put}, {"Update": bucket}, {"Update": summary}]
-
-    def _replay(self, reading: StoredReading, stored_item: dict[str, Any] | None) -> RecordOutcome:
-        if stored_item is None:  # nothing ever deletes readings
-            raise RuntimeError("reading reported as existing but could not be read")
-        stored = StoredReading(reading.building, reading.room, reading.recorded_at, Decimal(stored_item["t"]))
-        if stored.temperature != reading.temperature:
-            raise ReadingKeyTaken(stored)
-        return RecordOutcome(stored, created=False)
 
     def _get(self, reading: StoredReading) -> dict[str, Any] | None:
         response = self._client.get_item(
@@ -222,7 +194,7 @@ class TemperatureRepository:
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
-            "ExpressionAttributeValues": dynamo.to_values({":pk": pk, ":first": first_sk, ":last": last_sk}),
+            "ExpressionAttributeValues": dynamo.to_item({":pk": pk, ":first": first_sk, ":last": last_sk}),
             "ConsistentRead": True,
         }
         while True:
@@ -248,11 +220,14 @@ class TemperatureRepository:
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": dynamo.to_values({":pk": pk}),
+            "ExpressionAttributeValues": dynamo.to_item({":pk": pk}),
             # One more than asked: a full last page then carries no token to an empty page.
             "Limit": limit + 1,
         }
-        start = _start_key(next_token, pk)
+        # A position is a room summary of this building's partition; the building is the filter.
+        start = ROOM_LISTING.start_key(
+            next_token, {"building": building}, expected={"pk": pk, "sk": _ROOM_SK}
+        )
         if start:
             query["ExclusiveStartKey"] = start
         response = self._client.query(**query)
@@ -270,19 +245,9 @@ class TemperatureRepository:
             )
             for item in items
         ]
-        return rooms, encode_token(last_key)
+        return rooms, ROOM_LISTING.token(last_key, {"building": building})
 
 
 def _sum_readings(items: Iterable[dict[str, Any]]) -> Aggregate:
     values = [Decimal(item["t"]["N"]) for item in items]
     return Aggregate(exact_sum(values), len(values))
-
-
-def _start_key(next_token: str | None, pk: str) -> dict[str, Any] | None:
-    """Only tokens issued for this building's listing: anything else would make DynamoDB fail."""
-    key = decode_token(next_token, _TOKEN_KEYS)
-    if key is None:
-        return None
-    if key["pk"] != {"S": pk} or "S" not in key["sk"] or not re.fullmatch(_ROOM_SK_PATTERN, key["sk"]["S"]):
-        raise InvalidInputError("next_token", "not a token issued for this building's room list")
-    return key

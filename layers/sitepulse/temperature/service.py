@@ -4,10 +4,8 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
-
-from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError
-from sitepulse.common.timestamps import format_instant, utc_now
+from sitepulse.common.errors import ConflictError, InvalidInputError, KeyTakenError, NotFoundError
+from sitepulse.common.timestamps import format_instant, parse_instant, utc_now
 from sitepulse.temperature.durations import DEFAULT_DURATION, parse_duration
 from sitepulse.temperature.models import (
     AverageTemperature,
@@ -16,18 +14,13 @@ from sitepulse.temperature.models import (
     RoomList,
     RoomSummary,
     exact_temperature,
-    parse_bounded_instant,
 )
-from sitepulse.temperature.repository import ReadingKeyTaken, StoredReading, TemperatureRepository
+from sitepulse.temperature.repository import StoredReading, TemperatureRepository
 from sitepulse.temperature.windows import Window, mean, plan
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 # `end=2024-12-10T16:45:00+01:00` typed into a URL arrives as "... 01:00": '+' means space in a query.
 _OFFSET_AFTER_SPACE = re.compile(r"(.+T.+\d) (\d{2}(?::?\d{2})?)")
-
-
-class TemperatureSettings(BaseModel):
-    temperature_table: str
 
 
 class TemperatureService:
@@ -47,12 +40,12 @@ class TemperatureService:
         stored = StoredReading(building, room, reading.recorded_at, exact_temperature(reading.temperature))
         try:
             outcome = self._repository.record(stored)
-        except ReadingKeyTaken as taken:
+        except KeyTakenError as taken:
             raise ConflictError(
                 f"room {room!r} of building {building!r} already has a reading at "
                 f"{format_instant(reading.recorded_at)}: {taken.stored.temperature} °C"
             ) from None
-        return _reading_out(outcome.reading), outcome.created
+        return _reading_out(outcome.value), outcome.created
 
     def average(
         self, building: str, room: str, duration: str | None = None, end: str | None = None
@@ -112,6 +105,6 @@ def _parse_end(value: str) -> datetime:
     if unescaped:
         value = f"{unescaped[1]}+{unescaped[2]}"
     try:
-        return parse_bounded_instant(value)
+        return parse_instant(value)
     except ValueError as exc:
         raise InvalidInputError("end", str(exc)) from None

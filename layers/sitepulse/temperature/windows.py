@@ -83,15 +83,17 @@ def bucket_name(moment: datetime) -> str:
 
 def plan(window: Window) -> Plan:
     everything = Span(window.start + TICK, window.end)
-    # Buckets whose whole hour [h, h + 1h) lies inside (start, end].
+    # Buckets whose whole hour [h, h + 1h) lies inside (start, end]. Computed without ever
+    # stepping past `end`: it may be the last representable instant (9999-12-31T23:59:59.999999Z).
     first_hour = floor_hour(window.start) + HOUR
-    hours_end = floor_hour(window.end + TICK)  # exclusive
-    if window.end - window.start <= RAW_ONLY_UP_TO or first_hour >= hours_end:
+    last_hour = floor_hour(window.end - (HOUR - TICK))
+    if window.end - window.start <= RAW_ONLY_UP_TO or first_hour > last_hour:
         return Plan(raw=(everything,), hours=None)
     head = Span(everything.first, first_hour - TICK)
-    tail = Span(hours_end, window.end)
-    raw = tuple(span for span in (head, tail) if span.first <= span.last)
-    return Plan(raw=raw, hours=Span(first_hour, hours_end - HOUR))
+    raw = [head] if head.first <= head.last else []
+    if window.end - last_hour >= HOUR:  # readings after the last whole hour
+        raw.append(Span(last_hour + HOUR, window.end))
+    return Plan(raw=tuple(raw), hours=Span(first_hour, last_hour))
 
 
 def mean(aggregate: Aggregate) -> Decimal | None:

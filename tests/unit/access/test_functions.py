@@ -108,7 +108,7 @@ def test_keys_api_creates_lists_and_revokes(keys_api: ModuleType, keys: KeyServi
                 "name": "hotel 1",
                 "scopes": ["bookings:write"],
                 "limits": {"hotels": [1]},
-                "expires_at": "2099-01-01",
+                "expires_at": "2099-01-01T00:00:00Z",
             },
         ),
     )

@@ -68,8 +68,11 @@ def test_a_token_from_an_unlimited_listing_reveals_nothing_outside_the_prefixes(
     event = http_event(
         "GET", "/api/sensors", query={"limit": "100", "next_token": token}, authorizer=authorizer
     )
-    page = json.loads(read.handler(event, lambda_context())["body"])
-    assert page["sensors"] == ["room-1", "room-10", "room-2"]
+    answer = read.handler(event, lambda_context())
+    # A key's limits filter its listing: a token issued for another filter set is refused (SPEC §1).
+    assert answer["statusCode"] == 422
+    assert [e["field"] for e in json.loads(answer["body"])["errors"]] == ["next_token"]
+    assert "room-" not in answer["body"] and '"a"' not in answer["body"]
 
 
 def test_limited_key_reading_a_sensor_outside_its_prefixes_is_403(

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from local import moto_dynamodb
-from sitepulse.bookings.service import BookingService, booking_service_from_env
+from sitepulse.bookings.service import BookingService
+from sitepulse.bookings.wiring import booking_service
 from tests.unit.conftest import http_event, lambda_context
 
 
@@ -24,7 +25,7 @@ def _linear_time_transactions() -> Iterator[None]:
 
 @pytest.fixture
 def service(tables: dict[str, str], function_env: dict[str, str]) -> BookingService:
-    return booking_service_from_env()
+    return booking_service()
 
 
 class Api:

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from sitepulse.bookings.bulk import BulkOutcome, booking_service_from_env, ingest_booking_rows, parse_row
+from sitepulse.bookings.bulk import BulkOutcome, ingest_booking_rows, parse_row
 from sitepulse.bookings.service import BookingService
+from sitepulse.bookings.wiring import booking_service
 
 HEADER = ["id", "hotel_id", "event_timestamp", "status", "room_reservation_id", "night_of_stay"]
 
@@ -128,5 +129,5 @@ def test_factory_builds_the_service_from_bookings_table(
     tables: dict[str, str], function_env: dict[str, str]
 ) -> None:
     assert function_env["BOOKINGS_TABLE"] == tables["BookingsTable"]
-    service = booking_service_from_env()
+    service = booking_service()
     assert ingest_booking_rows(GOOD[:1], service).accepted == 1

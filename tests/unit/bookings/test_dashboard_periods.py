@@ -10,6 +10,7 @@ from sitepulse.bookings.dashboard import bookings_per_period, days_of
 def test_every_day_of_leap_and_common_years() -> None:
     assert len(days_of(2024)) == 366
     assert len(days_of(2023)) == 365
+    assert days_of(9999)[-1].isoformat() == "9999-12-31" and days_of(1970)[0].isoformat() == "1970-01-01"
     labels = [label for label, _ in bookings_per_period(2024, "day", {})]
     assert labels[0] == "2024-01-01"
     assert labels[59] == "2024-02-29"

@@ -42,8 +42,8 @@ def test_bucket_names_are_utc_and_fixed_width() -> None:
     names = buckets_of(datetime.fromisoformat("2018-01-02T03:04:05+05:00"))
     assert names.year_attr == "y2018"
     assert names.month_attr == "m2018_01"
-    assert (names.month_key, names.day_attr) == ("M#2018-01", "d01")
-    assert (names.day_key, names.hour_attr) == ("D#2018-01-01", "h22")
+    assert (names.month_key, names.day_attr) == ("MONTH#2018-01", "d01")
+    assert (names.day_key, names.hour_attr) == ("DAY#2018-01-01", "h22")
     assert names.hour_start == datetime(2018, 1, 1, 22, tzinfo=UTC)
 
 

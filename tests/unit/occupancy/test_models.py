@@ -21,6 +21,18 @@ def test_aliases_are_accepted() -> None:
     assert (mixed.in_, mixed.out) == (4, 1)
 
 
+def test_integral_numbers_are_integers_as_in_json_schema() -> None:
+    event = SensorEventIn.model_validate(_report(**{"in": 3.0, "out": 2e0}))
+    assert (event.in_, event.out) == (3, 2) and isinstance(event.in_, int)
+
+
+@pytest.mark.parametrize(
+    "ts", ["1970-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z", "1970-01-01T08:00:00-01:00"]
+)
+def test_the_timestamp_range_is_inclusive(ts: str) -> None:
+    assert SensorEventIn.model_validate(_report(ts=ts)).ts.year in (1970, 9999)
+
+
 def test_naive_timestamp_is_utc_and_offsets_are_normalised() -> None:
     assert (
         SensorEventIn.model_validate(_report(ts="2018-11-14T13:34:49")).ts.isoformat()
@@ -34,8 +46,13 @@ def test_naive_timestamp_is_utc_and_offsets_are_normalised() -> None:
     ("overrides", "field"),
     [
         ({"in": "3"}, "in"),
-        ({"in": 3.0}, "in"),
+        ({"in": 3.5}, "in"),
         ({"in": True}, "in"),
+        ({"ts": "1969-12-31T23:59:59Z"}, "ts"),
+        ({"ts": "0999-06-01T00:00:00Z"}, "ts"),
+        ({"ts": "1970-01-01T00:30:00+01:00"}, "ts"),
+        ({"ts": "9999-12-31T23:00:00-01:00"}, "ts"),
+        ({"ts": "2018-11-14"}, "ts"),
         ({"out": -1}, "out"),
         ({"out": 10_001}, "out"),
         ({"sensor": ""}, "sensor"),

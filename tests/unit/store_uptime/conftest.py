@@ -58,28 +58,13 @@ def make_runner(
     # Imported here, not at collection: Powertools reads its settings (metrics namespace) from
     # the environment when `sitepulse.common.observability` is first imported, which must
     # happen inside the tests' function environment.
-    from sitepulse.bookings.bulk import booking_service_from_env, ingest_booking_rows
-    from sitepulse.common.aws import dynamodb
-    from sitepulse.common.aws import s3 as s3_client
-    from sitepulse.ingest.ledger import IngestionLedger
-    from sitepulse.ingest.runner import IngestionRunner, RunLimits
-    from sitepulse.ingest.sinks import BookingEventSink, BusinessHoursSink, StatusPollSink, TimezoneSink
-    from sitepulse.store_uptime.storage.writer import StoreDataWriter
+    from sitepulse.ingest.runner import RunLimits
+    from sitepulse.ingest_wiring import IngestSettings, build_runner
 
-    ddb = dynamodb()
-    writer = StoreDataWriter(ddb, env["STORES_TABLE"])
-    return IngestionRunner(
-        s3_client(),
-        env["DATA_BUCKET"],
-        IngestionLedger(ddb, env["INGESTION_TABLE"]),
-        sinks={
-            "timezones": TimezoneSink(writer),
-            "business_hours": BusinessHoursSink(writer),
-            "store_status": StatusPollSink(writer),
-            "booking_events": BookingEventSink(booking_service_from_env, ingest_booking_rows),
-        },
-        limits=RunLimits(segment_bytes=segment_bytes, **limits),
-        **({"clock": clock} if clock else {}),
+    fields = {name: env[name.upper()] for name in IngestSettings.model_fields if name.upper() in env}
+    settings = IngestSettings.model_validate(fields)
+    return build_runner(
+        settings, RunLimits(segment_bytes=segment_bytes, **limits), **({"clock": clock} if clock else {})
     )
 
 

@@ -209,7 +209,7 @@ def test_seed_example(service: TemperatureService) -> None:
 
 def bucket_and_summary(client: Any, table: str, room: str) -> tuple[Any, Any]:
     bucket = client.get_item(
-        TableName=table, Key={"pk": {"S": f"ROOM#b1#{room}"}, "sk": {"S": "H#2024-12-10T16"}}
+        TableName=table, Key={"pk": {"S": f"ROOM#b1#{room}"}, "sk": {"S": "HOUR#2024-12-10T16"}}
     )
     summary = client.get_item(TableName=table, Key={"pk": {"S": "BLDG#b1"}, "sk": {"S": f"ROOM#{room}"}})
     return bucket.get("Item"), summary.get("Item")

@@ -1,8 +1,9 @@
 """Streaming, header-driven parsing of the store CSV files (status polls, business hours, timezones).
 
 Input is a *binary* file-like object with `read(n)`: an S3 `StreamingBody` or `open(path, "rb")`.
-It is read in 1 MiB chunks and decoded as UTF-8 (a leading BOM is dropped), so memory stays
-flat however large the file.
+Lines come from the ingestion's one line splitter (`sitepulse.ingest.csv_lines`): read in 1 MiB
+chunks and decoded as UTF-8 (a leading BOM is dropped), so memory stays flat however large
+the file.
 
 Rules shared by the three parsers:
 
@@ -32,9 +33,21 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from itertools import compress, count, repeat
 from operator import call, itemgetter, ne, not_
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sitepulse.ingest.csv_lines import (
+    BinaryReader,
+    MissingColumnsError,
+    OverlongLine,
+    RowError,
+    decode_line,
+    decode_lines,
+    iter_byte_blocks,
+    iter_line_blocks,
+    raw_text,
+    unreadable_reason,
+)
 from sitepulse.store_uptime.engine.business_hours import WeeklyInterval, parse_local_time
 from sitepulse.store_uptime.engine.timestamps import (
     CANONICAL_STAMP_LENGTH,
@@ -47,32 +60,23 @@ from sitepulse.store_uptime.engine.timestamps import (
 )
 from sitepulse.store_uptime.engine.uptime import StampedPolls
 
+__all__ = [  # RowError, MissingColumnsError and BinaryReader are the parsers' contract too
+    "BinaryReader",
+    "BusinessHoursRow",
+    "MissingColumnsError",
+    "RowError",
+    "StatusPoll",
+    "StoreTimezone",
+    "is_known_timezone",
+    "iter_business_hours",
+    "iter_status_polls",
+    "iter_timezones",
+    "read_hours_by_store",
+    "read_polls_by_store",
+    "read_timezones_by_store",
+]
+
 MAX_STORE_ID_LENGTH = 256
-_CHUNK_BYTES = 1 << 20
-_MAX_LINE_BYTES = 1 << 20
-_RAW_LINE_LIMIT = 1000  # characters of a rejected line kept in its RowError
-_UTF8_BOM = b"\xef\xbb\xbf"
-
-
-class BinaryReader(Protocol):
-    def read(self, size: int = ..., /) -> bytes: ...
-
-
-class RowError(NamedTuple):
-    """A rejected data row: where it was, why, and its text (for `rejected/….errors.csv`)."""
-
-    line_number: int
-    reason: str
-    raw_line: str
-
-
-class MissingColumnsError(ValueError):
-    """The header lacks required columns, so no row of the file can be read."""
-
-    def __init__(self, missing: list[str], header: list[str]) -> None:
-        self.missing = missing
-        self.header = header
-        super().__init__(f"missing required column(s) {', '.join(missing)}; header is {','.join(header)!r}")
 
 
 class StatusPoll(NamedTuple):
@@ -114,86 +118,6 @@ _TIMEZONE_COLUMNS = {"store_id": ("store_id",), "timezone_str": ("timezone_str",
 _STATUS_IS_ACTIVE = {"active": True, "inactive": False}
 
 
-class _OverlongLine(bytes):
-    """The first bytes of a line longer than `_MAX_LINE_BYTES`, which is rejected, not buffered."""
-
-
-def _iter_line_blocks(binary: BinaryReader) -> Iterator[Sequence[str | bytes]]:
-    """Physical lines, chunk by chunk, without terminators; `bytes` for a line that is not UTF-8.
-
-    Lists per chunk (rather than one yield per line) keep the per-line cost of the hot path low.
-    A line longer than `_MAX_LINE_BYTES` comes as an `_OverlongLine` so that a file without
-    newlines cannot make the reader buffer all of it.
-    """
-    for block in _iter_byte_blocks(binary):
-        yield [block] if isinstance(block, _OverlongLine) else _decode_lines(block)
-
-
-def _iter_byte_blocks(binary: BinaryReader) -> Iterator[bytes]:
-    """The file's bytes as blocks of whole lines joined by `\\n` (no final newline), BOM dropped.
-
-    An `_OverlongLine` item stands alone for a line longer than `_MAX_LINE_BYTES`.
-    """
-    pending = b""
-    first = True
-    overlong: _OverlongLine | None = None  # head of the overlong line being skipped
-    while True:
-        chunk = binary.read(_CHUNK_BYTES)
-        if not chunk:
-            break
-        data = pending + chunk if pending else chunk
-        if first:
-            if len(data) < len(_UTF8_BOM) and _UTF8_BOM.startswith(data):
-                pending = data
-                continue
-            data = data.removeprefix(_UTF8_BOM)
-            first = False
-        cut = data.rfind(b"\n")
-        if overlong is not None:
-            ends = data.find(b"\n")
-            if ends < 0:
-                pending = b""
-                continue
-            yield overlong
-            overlong = None
-            data = data[ends + 1 :]
-            cut -= ends + 1
-        if cut < 0:
-            if len(data) > _MAX_LINE_BYTES:
-                overlong = _OverlongLine(data[:_RAW_LINE_LIMIT])
-                data = b""
-            pending = data
-            continue
-        pending = data[cut + 1 :]
-        yield data[:cut]
-    if overlong is not None:
-        yield overlong
-    if first:
-        pending = pending.removeprefix(_UTF8_BOM)
-    if pending:
-        yield pending
-
-
-def _decode_lines(block: bytes) -> Sequence[str | bytes]:
-    try:
-        text = block.decode("utf-8")
-    except UnicodeDecodeError:
-        return [_decode_line(raw) for raw in block.split(b"\n")]
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-        if text.endswith("\r"):
-            text = text[:-1]
-    return text.split("\n")
-
-
-def _decode_line(raw: bytes) -> str | bytes:
-    raw = raw.removesuffix(b"\r")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw
-
-
 def _split_fields(line: str) -> list[str]:
     if '"' not in line:
         return line.split(",")
@@ -231,7 +155,7 @@ def _iter_rows(
 
     The header is consumed and validated before the first row is produced.
     """
-    blocks = _iter_line_blocks(binary)
+    blocks = iter_line_blocks(binary)
     positions: list[int] | None = None
     width = 0
     line_number = 0
@@ -261,10 +185,8 @@ def _pick(line: str | bytes, positions: list[int], width: int) -> list[str] | No
 
 def _row_problem(line: str | bytes, width: int) -> str | None:
     """Why `_pick` returned None: a reason to reject, or None for a blank line to skip."""
-    if isinstance(line, _OverlongLine):
-        return f"line longer than {_MAX_LINE_BYTES} bytes"
     if isinstance(line, bytes):
-        return "invalid UTF-8"
+        return unreadable_reason(line)
     if not line.strip():
         return None
     try:
@@ -272,14 +194,6 @@ def _row_problem(line: str | bytes, width: int) -> str | None:
     except _BadRow as exc:
         return str(exc)
     return f"expected {width} fields, found {len(fields)}"
-
-
-def _raw_text(line: str | bytes) -> str:
-    """The line as kept in a RowError: undecodable bytes escaped, at most `_RAW_LINE_LIMIT` characters."""
-    text = line.decode("utf-8", "backslashreplace") if isinstance(line, bytes) else line
-    if len(text) > _RAW_LINE_LIMIT or isinstance(line, _OverlongLine):
-        return text[:_RAW_LINE_LIMIT] + "…"
-    return text
 
 
 def _require(value: str, column: str) -> str:
@@ -360,12 +274,12 @@ def _iter_parsed[T](
         if values is None:
             reason = _row_problem(line, width)
             if reason is not None:
-                yield RowError(line_number, reason, _raw_text(line))
+                yield RowError(line_number, reason, raw_text(line))
             continue
         try:
             yield parse(values)
         except _BadRow as exc:
-            yield RowError(line_number, str(exc), _raw_text(line))
+            yield RowError(line_number, str(exc), raw_text(line))
 
 
 def iter_status_polls(binary: BinaryReader) -> Iterator[StatusPoll | RowError]:
@@ -398,8 +312,7 @@ def read_polls_by_store(
     """
     polls_by_store: dict[str, array[int]] = {}
     header = _PollHeader()
-    for block in _iter_byte_blocks(binary):
-        lines = [block] if isinstance(block, _OverlongLine) else _decode_lines(block)
+    for lines in iter_line_blocks(binary):
         start = 0
         if header.positions is None:
             header.read(lines[0])
@@ -423,21 +336,21 @@ def read_poll_stamps(
     header = _PollHeader()
     stamps = _StampLists()
     packed: dict[str, array[int]] = {}
-    for block in _iter_byte_blocks(binary):
+    for block in iter_byte_blocks(binary):
         if header.positions is None:
-            ends = -1 if isinstance(block, _OverlongLine) else block.find(b"\n")
-            header.read(_decode_line(block if ends < 0 else block[:ends]))
+            ends = -1 if isinstance(block, OverlongLine) else block.find(b"\n")
+            header.read(decode_line(block if ends < 0 else block[:ends]))
             if ends < 0:
                 continue
             block = block[ends + 1 :]
-        if isinstance(block, _OverlongLine):
+        if isinstance(block, OverlongLine):
             lines: Sequence[str | bytes] = [block]
         else:
             rows = block.count(b"\n") + 1
             if header.is_poller_layout and stamps.take_block(block, rows):
                 header.line_number += rows
                 continue
-            lines = _decode_lines(block)
+            lines = decode_lines(block)
         _load_poll_lines(lines, 0, header, packed, on_error)
     header.require()
     return stamps.polls(packed)
@@ -487,13 +400,13 @@ def _load_poll_lines(
         if values is None:
             reason = _row_problem(line, width)
             if reason is not None and on_error is not None:
-                on_error(RowError(number, reason, _raw_text(line)))
+                on_error(RowError(number, reason, raw_text(line)))
             continue
         try:
             poll = _parse_poll(values)
         except _BadRow as exc:
             if on_error is not None:
-                on_error(RowError(number, str(exc), _raw_text(line)))
+                on_error(RowError(number, str(exc), raw_text(line)))
             continue
         polls = polls_by_store.get(poll.store_id)
         if polls is None:
@@ -696,7 +609,7 @@ def read_hours_by_store(
     starts: dict[str, int] = {}
     ends: dict[str, int] = {}
     known: dict[str, list[WeeklyInterval]] = {}  # plain store ids (as they appear in a line)
-    for block in _iter_line_blocks(binary):
+    for block in iter_line_blocks(binary):
         start = 0
         if positions is None:
             positions, width = _column_positions(block[0], _HOURS_COLUMNS)
@@ -715,13 +628,13 @@ def read_hours_by_store(
             if values is None:
                 reason = _row_problem(line, width)
                 if reason is not None and on_error is not None:
-                    on_error(RowError(line_number, reason, _raw_text(line)))
+                    on_error(RowError(line_number, reason, raw_text(line)))
                 continue
             try:
                 row = _parse_hours(values)
             except _BadRow as exc:
                 if on_error is not None:
-                    on_error(RowError(line_number, str(exc), _raw_text(line)))
+                    on_error(RowError(line_number, str(exc), raw_text(line)))
                 continue
             intervals = hours_by_store.setdefault(row.store_id, [])
             intervals.append(row.interval)

@@ -102,19 +102,30 @@ def _business_intervals(
         by_weekday.setdefault(day, []).append((start_s, end_s))
     # An interval starting on local date D ends by D+2 00:00 at the latest, so the day
     # before the range's first local date is the earliest that can reach into the range.
-    first = us_to_datetime(start_us).astimezone(zone).date() - timedelta(days=1)
-    last = us_to_datetime(end_us).astimezone(zone).date()
+    first = _local_date(start_us, zone) - timedelta(days=1)
+    last = _local_date(end_us, zone)
     clipped: list[UtcInterval] = []
     for ordinal in range(first.toordinal(), last.toordinal() + 1):
         local_date = date.fromordinal(ordinal)
         for start_s, end_s in by_weekday.get(local_date.weekday(), ()):
             # end <= start: the interval closes on the next date (at `start` itself when equal).
-            end_date = local_date if end_s > start_s else local_date + timedelta(days=1)
+            closes_next_day = end_s <= start_s
             opens = max(_local_to_us(local_date, start_s, zone), start_us)
-            closes = min(_local_to_us(end_date, end_s, zone), end_us)
+            closes = min(_local_to_us(local_date, end_s + (86_400 if closes_next_day else 0), zone), end_us)
             if opens < closes:
                 clipped.append((opens, closes))
     return tuple(merge_intervals(clipped))
+
+
+# Beyond year 9999 (a report `now` on 9999-12-31 in a zone east of UTC): past any range end.
+_BEYOND_DATETIME_US = 1 << 62
+
+
+def _local_date(epoch_us: int, zone: ZoneInfo) -> date:
+    try:
+        return us_to_datetime(epoch_us).astimezone(zone).date()
+    except OverflowError:  # the local date is in year 10000
+        return date.max
 
 
 def _local_to_us(local_date: date, seconds: int, zone: ZoneInfo) -> int:
@@ -128,8 +139,11 @@ def _local_ordinal_to_us(ordinal: int, seconds: int, zone: ZoneInfo) -> int:
     # Adding a timedelta to an aware datetime is wall-clock arithmetic (fold stays 0), which
     # is what local opening hours mean.
     local_date = date.fromordinal(ordinal)
-    midnight = datetime(local_date.year, local_date.month, local_date.day, tzinfo=zone)
-    return datetime_to_us(midnight + timedelta(seconds=seconds))
+    try:
+        midnight = datetime(local_date.year, local_date.month, local_date.day, tzinfo=zone)
+        return datetime_to_us(midnight + timedelta(seconds=seconds))
+    except OverflowError:  # after 9999-12-31T23:59:59.999999 local time
+        return _BEYOND_DATETIME_US
 
 
 def merge_intervals(intervals: Iterable[UtcInterval]) -> list[UtcInterval]:

@@ -13,19 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
-
-_TRANSIENT_CODES = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-    "SlowDown",
-    "InternalError",
-    "RequestTimeout",
-    "TransactionConflictException",
-}
+from sitepulse.common.aws import is_transient
 
 
 class TransientAwsError(Exception):
@@ -38,16 +26,6 @@ class ReportInputError(Exception):
 
 class ReportShardError(Exception):
     """A shard cannot compute its rows (unreadable stored data): the report fails."""
-
-
-def is_transient(error: Exception) -> bool:
-    if isinstance(error, ConnectionError | ReadTimeoutError):
-        return True
-    if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
-        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-        return code in _TRANSIENT_CODES or status >= 500
-    return False
 
 
 def classify_aws_errors[**P, R](function: Callable[P, R]) -> Callable[P, R]:
@@ -63,19 +41,31 @@ def classify_aws_errors[**P, R](function: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+# Errors whose message was written for the report's reader (raised by our steps on purpose).
+_USER_FACING = {"ReportInputError", "ReportShardError"}
+_BY_ERROR = {
+    "TransientAwsError": "AWS kept refusing requests while the report was computed; try again later",
+    "States.Timeout": "the report took too long and was stopped; try again later",
+}
+_INTERNAL = "the report could not be computed because of an internal error; try again later"
+MAX_ERROR_LENGTH = 1000
+
+
 def readable_failure(error: Any) -> str:
-    """A one-line message from the `{"Error", "Cause"}` a Catch hands over (no stack trace)."""
+    """The `error` text a user reads, from the `{"Error", "Cause"}` a Catch hands over.
+
+    Only our own report errors carry their message through; anything else (a bug, a
+    timeout, AWS failing) is described in words, never as an exception name or repr (the
+    full cause is in the failure step's log)."""
     if not isinstance(error, dict):
-        return "the report pipeline failed"
-    name = str(error.get("Error") or "Error")
+        return _INTERNAL
+    name = str(error.get("Error") or "")
     cause: Any = error.get("Cause")
     if isinstance(cause, str):
         with contextlib.suppress(ValueError):
             cause = json.loads(cause)
-    if isinstance(cause, dict) and cause.get("errorMessage"):
-        message = f"{cause.get('errorType', name)}: {cause['errorMessage']}"
-    elif cause:
-        message = f"{name}: {cause}"
-    else:
-        message = name
-    return " ".join(message.split())[:1000]
+    if isinstance(cause, dict):
+        name = str(cause.get("errorType") or name)
+        if name in _USER_FACING and cause.get("errorMessage"):
+            return " ".join(str(cause["errorMessage"]).split())[:MAX_ERROR_LENGTH]
+    return _BY_ERROR.get(name, _INTERNAL)

@@ -14,7 +14,8 @@ from pydantic import (
     model_serializer,
 )
 
-from sitepulse.common.timestamps import parse_instant
+from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
+from sitepulse.common.timestamps import Instant, parse_instant
 
 ReportStatus = Literal["Running", "Complete", "Failed"]
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -25,19 +26,17 @@ class ReportRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    now: datetime | None = Field(
+    now: Instant | None = Field(
         default=None,
-        description="Report instant, ISO 8601 (without offset = UTC). Default: the latest poll ingested.",
+        description=f"Report instant: {INSTANT_DESCRIPTION}. Default (absent or null): the latest poll "
+        "ingested.",
     )
 
     @field_validator("now", mode="before")
     @classmethod
     def _iso_instant(cls, value: Any) -> datetime | None:
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise ValueError("expected an ISO 8601 timestamp string")
-        return parse_instant(value)
+        # One error naming `now` (the union with None would report each of its branches).
+        return None if value is None else parse_instant(value)
 
 
 class ReportAccepted(BaseModel):

@@ -4,8 +4,8 @@ prepare → Map(shard) → finalize, with a failure step reached from any Catch.
 idempotent, because Step Functions retries them: a retried shard rewrites the same part
 and counts its progress once; a retried finalize rebuilds the same CSV.
 
-Payloads between steps stay small (bucket numbers, counts, S3 keys), far below the 256 KB
-state limit, whatever the number of stores.
+Each step takes and returns a pydantic model of `steps` (small payloads: bucket numbers,
+counts, S3 keys, far below the 256 KB state limit whatever the number of stores).
 """
 
 from __future__ import annotations
@@ -24,7 +24,19 @@ from sitepulse.store_uptime.engine.timestamps import format_timestamp_us, parse_
 from sitepulse.store_uptime.report.errors import ReportInputError, ReportShardError, readable_failure
 from sitepulse.store_uptime.report.repository import COMPLETE, ReportRepository
 from sitepulse.store_uptime.report.rows import REPORT_HEADER, ReportRow, compute_store_row_packed
+from sitepulse.store_uptime.report.s3_keys import csv_key, part_key
 from sitepulse.store_uptime.report.sharding import plan_shards
+from sitepulse.store_uptime.report.steps import (
+    FailedInput,
+    FailedOutput,
+    FinalizeInput,
+    FinalizeOutput,
+    PrepareInput,
+    PrepareOutput,
+    ShardInput,
+    ShardOutput,
+    ShardPlan,
+)
 from sitepulse.store_uptime.storage.keys import BUCKETS
 from sitepulse.store_uptime.storage.reader import (
     BucketData,
@@ -34,17 +46,7 @@ from sitepulse.store_uptime.storage.reader import (
     read_latest_poll_us,
 )
 
-PARTS_PREFIX = "report-parts/"
-REPORTS_PREFIX = "reports/"
 _READ_WORKERS = 4
-
-
-def csv_key(report_id: str) -> str:
-    return f"{REPORTS_PREFIX}{report_id}.csv"
-
-
-def part_key(report_id: str, shard: int) -> str:
-    return f"{PARTS_PREFIX}{report_id}/{shard:04d}.csv"
 
 
 @dataclass
@@ -76,9 +78,9 @@ class ReportPipeline:
         self._reader = ShardReader(dynamodb, stores_table)
 
     # ------------------------------------------------------------------ prepare
-    def prepare(self, event: dict[str, Any]) -> dict[str, Any]:
-        report_id = event["report_id"]
-        requested = event.get("now")
+    def prepare(self, event: PrepareInput) -> PrepareOutput:
+        report_id = event.report_id
+        requested = event.now
         if requested:
             now_us = parse_timestamp_us(requested)
         else:
@@ -108,35 +110,29 @@ class ReportPipeline:
             "report planned",
             extra={"report_id": report_id, "now": now, "stores": total, "shards": len(shards)},
         )
-        return {
-            "report_id": report_id,
-            "now": now,
-            "now_us": now_us,
-            "shards": [
-                {"shard": index, "buckets": buckets, "stores": sum(counts[b] for b in buckets)}
+        return PrepareOutput(
+            report_id=report_id,
+            now=now,
+            now_us=now_us,
+            shards=[
+                ShardPlan(shard=index, buckets=buckets, stores=sum(counts[b] for b in buckets))
                 for index, buckets in enumerate(shards)
             ],
-        }
+        )
 
     # ------------------------------------------------------------------ shard
-    def run_shard(self, event: dict[str, Any]) -> dict[str, Any]:
-        report_id, shard, now_us = event["report_id"], int(event["shard"]), int(event["now_us"])
+    def run_shard(self, event: ShardInput) -> ShardOutput:
+        report_id, shard, now_us = event.report_id, event.shard, event.now_us
         try:
-            rows, stats = self.shard_rows([int(b) for b in event["buckets"]], now_us)
+            rows, stats = self.shard_rows(event.buckets, now_us)
         except CorruptDataError as exc:
             raise ReportShardError(f"shard {shard} could not read its stores: {exc}") from exc
         key = part_key(report_id, shard)
         body = "".join(row.to_csv_line() + "\n" for row in rows).encode("utf-8")
         self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="text/csv")
-        self._reports.shard_done(report_id, shard, int(event.get("stores", 0)))
+        self._reports.shard_done(report_id, shard, event.stores)
         logger.info("report shard done", extra={"report_id": report_id, "shard": shard, **stats.__dict__})
-        return {
-            "shard": shard,
-            "key": key,
-            "rows": stats.rows,
-            "polls": stats.polls,
-            "queries": stats.queries,
-        }
+        return ShardOutput(shard=shard, key=key, rows=stats.rows, polls=stats.polls, queries=stats.queries)
 
     def shard_rows(self, buckets: list[int], now_us: int) -> tuple[list[ReportRow], ShardStats]:
         """The report rows of the stores of `buckets`, sorted by store id."""
@@ -172,19 +168,16 @@ class ReportPipeline:
                 yield row
 
     # ------------------------------------------------------------------ finalize
-    def finalize(self, event: dict[str, Any]) -> dict[str, Any]:
-        report_id = event["report_id"]
+    def finalize(self, event: FinalizeInput) -> FinalizeOutput:
+        report_id = event.report_id
         record = self._reports.get(report_id, consistent=True)
         key = csv_key(report_id)
         if record is not None and record.get("status") == COMPLETE:  # a retry after success
-            return {
-                "report_id": report_id,
-                "status": COMPLETE,
-                "rows": int(record.get("stores", 0)),
-                "csv_key": key,
-            }
-        parts = sorted(event.get("parts") or [], key=lambda part: int(part["shard"]))
-        lines = heapq.merge(*(self._part_lines(part["key"]) for part in parts), key=_store_id_of)
+            return FinalizeOutput(
+                report_id=report_id, status=COMPLETE, rows=int(record.get("stores", 0)), csv_key=key
+            )
+        parts = sorted(event.parts, key=lambda part: part.shard)
+        lines = heapq.merge(*(self._part_lines(part.key) for part in parts), key=_store_id_of)
         body = bytearray((REPORT_HEADER + "\n").encode("utf-8"))
         rows = 0
         for line in lines:
@@ -195,10 +188,10 @@ class ReportPipeline:
         if parts:
             self._s3.delete_objects(
                 Bucket=self._bucket,
-                Delete={"Objects": [{"Key": part["key"]} for part in parts], "Quiet": True},
+                Delete={"Objects": [{"Key": part.key} for part in parts], "Quiet": True},
             )
         logger.info("report complete", extra={"report_id": report_id, "rows": rows, "csv_key": key})
-        return {"report_id": report_id, "status": COMPLETE, "rows": rows, "csv_key": key}
+        return FinalizeOutput(report_id=report_id, status=COMPLETE, rows=rows, csv_key=key)
 
     def _part_lines(self, key: str) -> Iterator[bytes]:
         # A part holds one shard's rows (about 80 bytes per store): read whole, split on \n only.
@@ -208,12 +201,15 @@ class ReportPipeline:
                 yield line + b"\n"
 
     # ------------------------------------------------------------------ failure
-    def mark_failed(self, event: dict[str, Any]) -> dict[str, Any]:
-        report_id = event["report_id"]
-        message = readable_failure(event.get("error"))
+    def mark_failed(self, event: FailedInput) -> FailedOutput:
+        report_id = event.report_id
+        message = readable_failure(event.error)
         self._reports.fail(report_id, message)
-        logger.warning("report failed", extra={"report_id": report_id, "error": message})
-        return {"report_id": report_id, "status": "Failed", "error": message}
+        # The user reads `message`; the operator gets the raw cause here.
+        logger.warning(
+            "report failed", extra={"report_id": report_id, "error": message, "cause": event.error}
+        )
+        return FailedOutput(report_id=report_id, status="Failed", error=message)
 
 
 def _store_id_of(line: bytes) -> str:

@@ -89,7 +89,7 @@ class ReportRepository:
                 UpdateExpression=update,
                 ConditionExpression="#status = :running" + (f" AND {condition}" if condition else ""),
                 ExpressionAttributeNames={"#status": "status", **(names or {})},
-                ExpressionAttributeValues=dynamo.to_values({**values, ":running": RUNNING}),
+                ExpressionAttributeValues=dynamo.to_item({**values, ":running": RUNNING}),
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from datetime import datetime, timedelta
@@ -9,7 +10,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError
+from sitepulse.common.aws import is_transient
+from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError, ServiceUnavailableError
 from sitepulse.common.timestamps import format_instant, utc_now
 from sitepulse.store_uptime.report.models import (
     LegacyReportStatus,
@@ -25,9 +27,15 @@ from sitepulse.store_uptime.report.repository import (
     ReportExistsError,
     ReportRepository,
 )
+from sitepulse.store_uptime.report.s3_keys import csv_key
 
 DOWNLOAD_URL_SECONDS = 3600
 """Presigned URLs expire after one hour (the spec's maximum)."""
+
+RUNNING_DEADLINE_SECONDS = 3600 + 300
+"""The state machine's TimeoutSeconds plus a margin: a report still Running after this never
+reached a final step (its execution timed out, or was never started because AWS kept failing
+and the client gave up) — it reads as Failed, so no report is Running forever."""
 
 _IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0f5bd4-4a6e-4d55-9f57-3f3c5c4a1d27")
 _MAX_ID_LENGTH = 80  # Step Functions execution names
@@ -76,12 +84,15 @@ class ReportStarter:
                     f"{stored.get('requested_now') or 'latest poll'}"
                 ) from None
             if stored.get("status") == RUNNING and not stored.get("execution_arn"):
-                self._start_execution(report_id, requested)  # the first attempt stopped before starting it
+                # the first attempt stopped before starting it
+                self._start_execution(report_id, requested, resumable=True)
             return ReportAccepted(report_id=report_id, status=stored.get("status", RUNNING)), False
-        self._start_execution(report_id, requested)
+        self._start_execution(report_id, requested, resumable=idempotency_key is not None)
         return ReportAccepted(report_id=report_id, status=RUNNING), True
 
-    def _start_execution(self, report_id: str, requested: str | None) -> None:
+    def _start_execution(self, report_id: str, requested: str | None, resumable: bool) -> None:
+        """Start the report's execution. When AWS keeps failing: 503; a retry with the same
+        Idempotency-Key (`resumable`) starts it then, otherwise the record is marked Failed."""
         try:
             response = self._sfn.start_execution(
                 stateMachineArn=self._state_machine_arn,
@@ -91,10 +102,34 @@ class ReportStarter:
             execution_arn = response["executionArn"]
         except ClientError as error:
             if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
-                self._reports.fail(report_id, "the report pipeline could not be started; try again")
+                if not resumable:
+                    self._fail_quietly(report_id, "the report pipeline could not be started; try again")
+                if is_transient(error):
+                    raise ServiceUnavailableError("the report pipeline is busy; retry the request") from error
                 raise
             execution_arn = f"{self._state_machine_arn.replace(':stateMachine:', ':execution:')}:{report_id}"
         self._reports.set_execution(report_id, execution_arn)
+
+    def _fail_quietly(self, report_id: str, message: str) -> None:
+        # Best effort: if this write fails too, the report reads as Failed after the deadline.
+        with contextlib.suppress(ClientError):
+            self._reports.fail(report_id, message)
+
+
+def past_deadline(record: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The record as clients see it: Running past the deadline reads as Failed."""
+    if record.get("status") != RUNNING or not record.get("created_at"):
+        return record
+    created = datetime.fromisoformat(str(record["created_at"]).replace("Z", "+00:00"))
+    if (now - created).total_seconds() <= RUNNING_DEADLINE_SECONDS:
+        return record
+    minutes = RUNNING_DEADLINE_SECONDS // 60
+    return {
+        **record,
+        "status": FAILED,
+        "error": f"the report did not finish within {minutes} minutes (its pipeline was interrupted); "
+        "start a new report",
+    }
 
 
 class ReportQueries:
@@ -109,7 +144,7 @@ class ReportQueries:
         record = self._reports.get(report_id) if 0 < len(report_id) <= _MAX_ID_LENGTH else None
         if record is None:
             raise NotFoundError(f"unknown report {report_id!r}")
-        return record
+        return past_deadline(record, utc_now())
 
     def report(self, report_id: str) -> Report:
         record = self._record(report_id)
@@ -147,10 +182,6 @@ class ReportQueries:
         return LegacyReportStatus(status=status, error=record.get("error") if status == FAILED else None)
 
     def _download(self, record: dict[str, Any]) -> tuple[str, str]:
-        # Imported here: the pipeline module pulls in the report engine and the store reader,
-        # which the API functions never need at cold start.
-        from sitepulse.store_uptime.report.pipeline import csv_key
-
         report_id = record["report_id"]
         issued: datetime = utc_now()
         url = self._s3.generate_presigned_url(

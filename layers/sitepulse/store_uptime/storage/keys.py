@@ -5,23 +5,25 @@
 | poll block      | P#<bb>#<YYYY-MM-DD>   | <object id>#<chunk:05d>#<part:03d>  | b (packed polls)           |
 | store registry  | R#<bb>                | S#<store_id>#<first poll day>       | -                          |
 | poll-day index  | R#<bb>                | D#<YYYY-MM-DD>#<object id>#<chunk>  | stores (SS)                |
-| business hours  | H#<bb>                | <store_id>                          | iv, src                    |
+| business hours  | BH#<bb>               | <store_id>                          | iv, src                    |
 | timezone        | Z#<bb>                | <store_id>                          | tz, src                    |
 | latest poll     | LATEST                | POLL                                | ts_us, ts                  |
+
+Every key prefix has one meaning across all tables (README, "Key prefixes").
 
 `bb` is the store's bucket: crc32(store_id) mod 64. Every item of one store lives in its
 bucket's partitions, so a report shard (a set of buckets) reads its stores' data with one
 query per (bucket, UTC day) instead of one per store, and the writes of an hourly file
 pack all polls of a bucket and day into one block item.
 
-Items are keyed by what produced them (object id = hash of S3 key + ETag, chunk = segment
-of that object, part = split of an oversized block), never by when they were written: a
-re-run of a crashed ingestion writes byte-identical items under the same keys.
+Items are keyed by what produced them (object id = hash of S3 key + ETag, see
+`sitepulse.ingest.objects.object_id`; chunk = segment of that object; part = split of an
+oversized block), never by when they were written: a re-run of a crashed ingestion writes
+byte-identical items under the same keys.
 """
 
 from __future__ import annotations
 
-import hashlib
 import zlib
 from datetime import date, timedelta
 
@@ -49,11 +51,6 @@ def day_text(number: int) -> str:
 
 def day_of_text(text: str) -> int:
     return (date.fromisoformat(text) - _EPOCH_DATE).days
-
-
-def object_id(key: str, etag: str) -> str:
-    """Short stable id of one version of an S3 object."""
-    return hashlib.sha256(f"{key}\0{etag}".encode()).hexdigest()[:16]
 
 
 def poll_block_pk(bucket: int, day: int) -> str:
@@ -85,7 +82,7 @@ def poll_day_sk(day: int, source: str = "", chunk: int | None = None) -> str:
 
 
 def hours_pk(bucket: int) -> str:
-    return f"H#{bucket:02d}"
+    return f"BH#{bucket:02d}"
 
 
 def timezone_pk(bucket: int) -> str:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sitepulse.store_uptime.csv_input import csv_rows
+from sitepulse.ingest import csv_lines
 from sitepulse.store_uptime.csv_input.csv_rows import (
     BusinessHoursRow,
     MissingColumnsError,
@@ -24,7 +24,6 @@ from sitepulse.store_uptime.csv_input.csv_rows import (
     read_polls_by_store,
     read_timezones_by_store,
 )
-from sitepulse.store_uptime.csv_input.rejected_rows import iter_rejected_csv, rejected_csv_bytes, rejected_key
 from sitepulse.store_uptime.engine.business_hours import WeeklyInterval
 from sitepulse.store_uptime.engine.timestamps import parse_timestamp_us
 from sitepulse.store_uptime.engine.uptime import StampedPolls, pack_poll
@@ -150,7 +149,7 @@ def test_header_only_file_has_no_rows() -> None:
 def test_chunk_boundaries_do_not_change_lines_bom_or_multibyte_text(
     monkeypatch: pytest.MonkeyPatch, chunk_bytes: int
 ) -> None:
-    monkeypatch.setattr(csv_rows, "_CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(csv_lines, "CHUNK_BYTES", chunk_bytes)
     data = (
         "\ufeffstore_id,status,timestamp_utc\r\n"
         f"caf\u00e9-\u6771\u4eac,active,{T1}\r\n"
@@ -172,9 +171,9 @@ def test_chunk_boundaries_do_not_change_lines_bom_or_multibyte_text(
 
 
 def test_overlong_line_is_rejected_without_being_buffered(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(csv_rows, "_CHUNK_BYTES", 16)
-    monkeypatch.setattr(csv_rows, "_MAX_LINE_BYTES", 64)
-    monkeypatch.setattr(csv_rows, "_RAW_LINE_LIMIT", 10)
+    monkeypatch.setattr(csv_lines, "CHUNK_BYTES", 16)
+    monkeypatch.setattr(csv_lines, "MAX_LINE_BYTES", 64)
+    monkeypatch.setattr(csv_lines, "RAW_LINE_LIMIT", 10)
     data = f"store_id,status,timestamp_utc\ns1,active,{T1}\n{'x' * 300}\ns2,active,{T1}\n{'y' * 300}"
     expected = [
         StatusPoll("s1", True, T1_US),
@@ -189,10 +188,16 @@ def test_overlong_line_is_rejected_without_being_buffered(monkeypatch: pytest.Mo
         "s2": [pack_poll(T1_US, True)],
     }
     assert errors == [expected[1], expected[3]]
+    stamp_errors: list[RowError] = []
+    assert stamped_as_lists(read_poll_stamps(binary(data), stamp_errors.append)) == {
+        "s1": [pack_poll(T1_US, True)],
+        "s2": [pack_poll(T1_US, True)],
+    }
+    assert stamp_errors == [expected[1], expected[3]]
 
 
 def test_raw_line_of_a_rejected_row_is_truncated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(csv_rows, "_RAW_LINE_LIMIT", 12)
+    monkeypatch.setattr(csv_lines, "RAW_LINE_LIMIT", 12)
     [error] = iter_status_polls(binary(f"store_id,status,timestamp_utc\ns1,dozing,{T1}\n"))
     assert error == RowError(2, "unknown status 'dozing' (expected active or inactive)", "s1,dozing,20…")
 
@@ -337,7 +342,7 @@ def test_columnar_stamp_reader_matches_the_general_parser(
 
 
 def test_columnar_stamp_reader_across_chunks_keeps_line_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(csv_rows, "_CHUNK_BYTES", 100)
+    monkeypatch.setattr(csv_lines, "CHUNK_BYTES", 100)
     rows = [f"s{i % 3},{'inactive' if i % 4 else 'active'},{T1}" for i in range(20)]
     rows[13] = "s1,dozing,2023-01-22 12:09:39 UTC"
     errors: list[RowError] = []
@@ -441,31 +446,6 @@ def test_timezones_missing_column() -> None:
     with pytest.raises(MissingColumnsError) as caught:
         list(iter_timezones(binary("store_id,tz\ns1,UTC\n")))
     assert caught.value.missing == ["timezone_str"]
-
-
-# --- rejected rows file -------------------------------------------------------------------
-
-
-def test_rejected_rows_csv_bytes_quote_raw_lines() -> None:
-    errors = [RowError(4, "unknown status 'x'", 's1,x,"2023"'), RowError(9, "invalid UTF-8", "caf\\xff")]
-    assert rejected_csv_bytes(errors) == (
-        b'line,reason,raw\n4,unknown status \'x\',"s1,x,""2023"""\n9,invalid UTF-8,caf\\xff\n'
-    )
-    assert rejected_csv_bytes([]) == b"line,reason,raw\n"
-
-
-def test_rejected_rows_stream_in_chunks() -> None:
-    errors = [RowError(n, "bad", f"raw{n}") for n in range(2, 7)]
-    chunks = list(iter_rejected_csv(errors, rows_per_chunk=2))
-    assert len(chunks) == 3
-    assert b"".join(chunks) == rejected_csv_bytes(errors)
-    assert b"".join(chunks).decode().splitlines()[1:] == [f"{n},bad,raw{n}" for n in range(2, 7)]
-
-
-def test_rejected_key() -> None:
-    assert rejected_key("incoming/store_status/2023-01-25.csv") == (
-        "rejected/incoming/store_status/2023-01-25.csv.errors.csv"
-    )
 
 
 _HOURS_ROWS = st.tuples(

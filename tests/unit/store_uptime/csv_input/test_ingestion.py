@@ -283,7 +283,7 @@ def stored_hours(ddb: Any, env: dict[str, str]) -> dict[str, list[tuple[int, int
     return {
         item["sk"]["S"]: [tuple(i) for i in decode_hours(item["iv"]["S"])]
         for item in table_items(ddb, env["STORES_TABLE"])
-        if item["pk"]["S"].startswith("H#")
+        if item["pk"]["S"].startswith("BH#")
     }
 
 

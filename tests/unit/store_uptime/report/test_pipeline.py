@@ -181,10 +181,7 @@ def test_a_failure_marks_the_report_failed_with_the_message_only(
     out = steps["failed"]({"report_id": "r1", "error": {"Error": "ReportShardError", "Cause": cause}})
     record = repository.get("r1")
     assert record["status"] == "Failed"
-    assert (
-        record["error"]
-        == "ReportShardError: shard 3 could not read its stores: poll block P#07#2023-01-20 is unreadable"
-    )
+    assert record["error"] == "shard 3 could not read its stores: poll block P#07#2023-01-20 is unreadable"
     assert out["error"] == record["error"] and "stackTrace" not in record["error"]
     steps["failed"]({"report_id": "r1", "error": {"Error": "States.Timeout", "Cause": "late"}})
     assert repository.get("r1")["error"] == record["error"]  # a finished report never changes
@@ -221,3 +218,44 @@ def test_throttling_is_raised_as_transient_for_the_state_machine_to_retry(
             steps["prepare"]({"report_id": "r1", "now": None})
     finally:
         client.meta.events.unregister("before-call.dynamodb.Query", unique_id="throttle")
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (
+            {
+                "Error": "ReportInputError",
+                "Cause": '{"errorMessage": "no polls", "errorType": "ReportInputError"}',
+            },
+            "no polls",
+        ),
+        # A bug is described in words: never "ValueError: invalid timestamp '999-01-01T00:00:00Z'".
+        (
+            {
+                "Error": "ValueError",
+                "Cause": '{"errorMessage": "invalid timestamp \'999-01-01\'", "errorType": "ValueError"}',
+            },
+            "internal error",
+        ),
+        (
+            {
+                "Error": "TransientAwsError",
+                "Cause": '{"errorMessage": "Throttling", "errorType": "TransientAwsError"}',
+            },
+            "AWS",
+        ),
+        ({"Error": "States.Timeout", "Cause": "late"}, "too long"),
+        (
+            {"Error": "States.Runtime", "Cause": "An error occurred while executing the state"},
+            "internal error",
+        ),
+        ("garbage", "internal error"),
+    ],
+)
+def test_failure_texts_are_written_for_users(error: Any, expected: str) -> None:
+    from sitepulse.store_uptime.report.errors import readable_failure
+
+    text = readable_failure(error)
+    assert expected in text
+    assert "Error:" not in text and "Traceback" not in text and "errorType" not in text

@@ -12,7 +12,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from sitepulse.store_uptime.csv_input.csv_rows import RowError
+from sitepulse.ingest.csv_lines import RowError
 
 REJECTED_PREFIX = "rejected/"
 REJECTED_HEADER = ("line", "reason", "raw")
