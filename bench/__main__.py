@@ -1,4 +1,9 @@
-"""`make bench`: run every API benchmark module (`bench/api_*.py`, each with `run()`) and print figures."""
+"""`make bench`: every API benchmark module (`bench/api_*.py`, each with `run()`), then the cold
+start of every API function (`bench/cold_start.py`) and the full-scale offline report
+(`bench/report_offline.py`).
+
+    python -m bench [name ...]     e.g. python -m bench cold_start report_offline
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,12 @@ import importlib
 import sys
 from pathlib import Path
 
+SECTIONS_AFTER_API = ("cold_start", "report_offline")
+
 
 def main(argv: list[str]) -> int:
     wanted = set(argv)
-    modules = sorted(p.stem for p in Path(__file__).parent.glob("api_*.py"))
+    modules = sorted(p.stem for p in Path(__file__).parent.glob("api_*.py")) + list(SECTIONS_AFTER_API)
     for name in modules:
         if wanted and name.removeprefix("api_") not in wanted and name not in wanted:
             continue

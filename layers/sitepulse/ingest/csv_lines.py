@@ -55,6 +55,17 @@ def iter_line_blocks(binary: BinaryReader) -> Iterator[Sequence[str | bytes]]:
     A line longer than `MAX_LINE_BYTES` comes as an `OverlongLine` so that a file without
     newlines cannot make the reader buffer all of it.
     """
+    for block in iter_byte_blocks(binary):
+        yield [block] if isinstance(block, OverlongLine) else decode_lines(block)
+
+
+def iter_byte_blocks(binary: BinaryReader) -> Iterator[bytes]:
+    """The file's bytes as blocks of whole lines joined by `\\n` (no final newline), BOM dropped.
+
+    The undecoded form of `iter_line_blocks`, for a parser that checks a whole block at C
+    speed before splitting it (`decode_lines` splits a block as `iter_line_blocks` does). An
+    `OverlongLine` item stands alone for a line longer than `MAX_LINE_BYTES`.
+    """
     pending = b""
     first = True
     overlong: OverlongLine | None = None  # head of the overlong line being skipped
@@ -75,7 +86,7 @@ def iter_line_blocks(binary: BinaryReader) -> Iterator[Sequence[str | bytes]]:
             if ends < 0:
                 pending = b""
                 continue
-            yield [overlong]
+            yield overlong
             overlong = None
             data = data[ends + 1 :]
             cut -= ends + 1
@@ -86,13 +97,13 @@ def iter_line_blocks(binary: BinaryReader) -> Iterator[Sequence[str | bytes]]:
             pending = data
             continue
         pending = data[cut + 1 :]
-        yield _decode_lines(data[:cut])
+        yield data[:cut]
     if overlong is not None:
-        yield [overlong]
+        yield overlong
     if first:
         pending = pending.removeprefix(UTF8_BOM)
     if pending:
-        yield _decode_lines(pending)
+        yield pending
 
 
 def iter_lines(binary: BinaryReader) -> Iterator[str | bytes]:
@@ -101,11 +112,12 @@ def iter_lines(binary: BinaryReader) -> Iterator[str | bytes]:
         yield from block
 
 
-def _decode_lines(block: bytes) -> Sequence[str | bytes]:
+def decode_lines(block: bytes) -> Sequence[str | bytes]:
+    """The lines of a block from `iter_byte_blocks`: `str` each, or `bytes` for one not UTF-8."""
     try:
         text = block.decode("utf-8")
     except UnicodeDecodeError:
-        return [_decode_line(raw) for raw in block.split(b"\n")]
+        return [decode_line(raw) for raw in block.split(b"\n")]
     if "\r" in text:
         text = text.replace("\r\n", "\n")
         if text.endswith("\r"):
@@ -113,7 +125,8 @@ def _decode_lines(block: bytes) -> Sequence[str | bytes]:
     return text.split("\n")
 
 
-def _decode_line(raw: bytes) -> str | bytes:
+def decode_line(raw: bytes) -> str | bytes:
+    """One line (CR of a CRLF end dropped) as `str`, or as `bytes` when it is not UTF-8."""
     raw = raw.removesuffix(b"\r")
     try:
         return raw.decode("utf-8")

@@ -25,11 +25,11 @@ from sitepulse.store_uptime.csv_input.csv_rows import (
     MissingColumnsError,
     RowError,
     read_hours_by_store,
-    read_polls_by_store,
+    read_poll_stamps,
     read_timezones_by_store,
 )
 from sitepulse.store_uptime.engine.timestamps import format_timestamp_us, parse_timestamp_us
-from sitepulse.store_uptime.report.rows import build_report, latest_poll_us, write_report_csv
+from sitepulse.store_uptime.report.rows import build_stamped_report, write_report_csv
 
 
 def _instant(text: str) -> int:
@@ -99,14 +99,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     rejections = _Rejections(keep=args.rejected_dir is not None)
     try:
-        polls_by_store = _read(args.polls, read_polls_by_store, rejections)
+        polls = _read(args.polls, read_poll_stamps, rejections)
         hours_by_store = _read(args.hours, read_hours_by_store, rejections) if args.hours else {}
         timezone_by_store = _read(args.tz, read_timezones_by_store, rejections) if args.tz else {}
     except (MissingColumnsError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    now_us = args.now if args.now is not None else latest_poll_us(polls_by_store)
-    rows = [] if now_us is None else build_report(polls_by_store, hours_by_store, timezone_by_store, now_us)
+    now_us = args.now if args.now is not None else polls.latest_us()
+    rows = [] if now_us is None else build_stamped_report(polls, hours_by_store, timezone_by_store, now_us)
     try:
         _write(lambda out: write_report_csv(rows, out), args.out)
         if args.rejected_dir:
@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    poll_count = sum(map(len, polls_by_store.values()))
+    poll_count = polls.poll_count()
     now_text = "-" if now_us is None else format_timestamp_us(now_us)
     print(
         f"report: {len(rows)} stores, {poll_count} polls, {rejections.count} rejected rows, "

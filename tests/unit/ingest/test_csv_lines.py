@@ -7,7 +7,14 @@ import io
 import pytest
 
 from sitepulse.ingest import csv_lines
-from sitepulse.ingest.csv_lines import OverlongLine, iter_lines, raw_text, unreadable_reason
+from sitepulse.ingest.csv_lines import (
+    OverlongLine,
+    decode_lines,
+    iter_byte_blocks,
+    iter_lines,
+    raw_text,
+    unreadable_reason,
+)
 from sitepulse.ingest.objects import kind_of
 
 
@@ -31,6 +38,27 @@ def test_an_overlong_line_comes_as_its_head_and_the_next_lines_are_intact(
     assert all(isinstance(line, OverlongLine) for line in (lines[1], lines[3]))
     assert unreadable_reason(lines[1]) == "line longer than 32 bytes"
     assert raw_text(lines[1]) == "zzzzz…"
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 40])
+def test_byte_blocks_hold_whole_lines_and_decode_to_the_same_lines(
+    monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(csv_lines, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(csv_lines, "MAX_LINE_BYTES", 32)
+    monkeypatch.setattr(csv_lines, "RAW_LINE_LIMIT", 4)
+    data = b"\xef\xbb\xbfa,b\r\n1,2\n\ncaf\xff\r\n" + b"z" * 100 + b"\nlast"
+    blocks = list(iter_byte_blocks(io.BytesIO(data)))
+    # No block splits a line: joined back with newlines they are the file, BOM and overlong line gone.
+    assert [block for block in blocks if isinstance(block, OverlongLine)] == [b"zzzz"]
+    text = b"\n".join(block for block in blocks if not isinstance(block, OverlongLine))
+    assert text == b"a,b\r\n1,2\n\ncaf\xff\r\nlast"
+    lines = [
+        line
+        for block in blocks
+        for line in ([block] if isinstance(block, OverlongLine) else decode_lines(block))
+    ]
+    assert lines == list(iter_lines(io.BytesIO(data))) == ["a,b", "1,2", "", b"caf\xff", b"zzzz", "last"]
 
 
 def test_unreadable_reason_and_raw_text() -> None:

@@ -129,8 +129,16 @@ def _local_date(epoch_us: int, zone: ZoneInfo) -> date:
 
 
 def _local_to_us(local_date: date, seconds: int, zone: ZoneInfo) -> int:
+    return _local_ordinal_to_us(local_date.toordinal(), seconds, zone)
+
+
+# Thousands of (schedule, timezone) pairs share a few hundred opening times on the same
+# handful of dates, so each local instant is converted once per zone.
+@lru_cache(maxsize=65_536)
+def _local_ordinal_to_us(ordinal: int, seconds: int, zone: ZoneInfo) -> int:
     # Adding a timedelta to an aware datetime is wall-clock arithmetic (fold stays 0), which
     # is what local opening hours mean.
+    local_date = date.fromordinal(ordinal)
     try:
         midnight = datetime(local_date.year, local_date.month, local_date.day, tzinfo=zone)
         return datetime_to_us(midnight + timedelta(seconds=seconds))

@@ -20,12 +20,13 @@ from sitepulse.store_uptime.csv_input.csv_rows import (
     iter_status_polls,
     iter_timezones,
     read_hours_by_store,
+    read_poll_stamps,
     read_polls_by_store,
     read_timezones_by_store,
 )
 from sitepulse.store_uptime.engine.business_hours import WeeklyInterval
 from sitepulse.store_uptime.engine.timestamps import parse_timestamp_us
-from sitepulse.store_uptime.engine.uptime import pack_poll
+from sitepulse.store_uptime.engine.uptime import StampedPolls, pack_poll
 
 T1 = "2023-01-22 12:09:39.388884 UTC"
 T1_US = parse_timestamp_us(T1)
@@ -187,6 +188,12 @@ def test_overlong_line_is_rejected_without_being_buffered(monkeypatch: pytest.Mo
         "s2": [pack_poll(T1_US, True)],
     }
     assert errors == [expected[1], expected[3]]
+    stamp_errors: list[RowError] = []
+    assert stamped_as_lists(read_poll_stamps(binary(data), stamp_errors.append)) == {
+        "s1": [pack_poll(T1_US, True)],
+        "s2": [pack_poll(T1_US, True)],
+    }
+    assert stamp_errors == [expected[1], expected[3]]
 
 
 def test_raw_line_of_a_rejected_row_is_truncated(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -259,6 +266,13 @@ def assert_fast_loader_matches_general_parser(lines: list[str]) -> None:
     errors: list[RowError] = []
     assert as_lists(read_polls_by_store(binary(data), errors.append)) == as_lists(expected_polls)
     assert errors == expected_errors
+    stamp_errors: list[RowError] = []
+    assert stamped_as_lists(read_poll_stamps(binary(data), stamp_errors.append)) == as_lists(expected_polls)
+    assert stamp_errors == expected_errors
+
+
+def stamped_as_lists(polls: StampedPolls) -> dict[str, list[int]]:
+    return {store: sorted(polls.packed_polls(store)) for store in polls.stores()}
 
 
 def test_fast_poll_loader_matches_the_general_parser_on_every_variant() -> None:
@@ -282,6 +296,62 @@ _LINES = st.one_of(
 @given(st.lists(_LINES, max_size=25))
 def test_fast_poll_loader_matches_the_general_parser(lines: list[str]) -> None:
     assert_fast_loader_matches_general_parser(lines)
+
+
+# Whole blocks in the poller's layout take the columnar path of read_poll_stamps.
+_PLAIN_STAMPS = [
+    T1,
+    "2023-01-22 12:09:39 UTC",
+    "2023-01-22 12:09:39.5 UTC",
+    "2023-01-22 12:09:39.46544 UTC",
+    "2023-01-22 12:09:59.999999 UTC",
+    "2023-01-22 23:59:00.000001 UTC",
+    "2024-02-29 00:00:00.000000 UTC",
+    "0999-12-31 23:59:59.999999 UTC",
+]
+_PLAIN_ROWS = st.tuples(
+    st.sampled_from(["s1", "s2", "10", "9", "a b", "x" * 256]),
+    st.sampled_from(["active", "inactive"]),
+    st.sampled_from(_PLAIN_STAMPS),
+).map(",".join)
+_ANY_ROW = st.one_of(
+    _PLAIN_ROWS, _LINES, st.sampled_from(["s1,active,2023-02-29 00:00:00.000000 UTC", "s1\x00,active,"])
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PLAIN_ROWS, min_size=1, max_size=30), st.lists(_ANY_ROW, max_size=2), st.booleans())
+def test_columnar_stamp_reader_matches_the_general_parser(
+    plain: list[str], odd: list[str], crlf: bool
+) -> None:
+    lines = plain + odd
+    data = "store_id,status,timestamp_utc\n" + ("\r\n" if crlf else "\n").join(lines)
+    expected: dict[str, list[int]] = {}
+    expected_errors: list[RowError] = []
+    for record in iter_status_polls(binary(data)):
+        if isinstance(record, RowError):
+            expected_errors.append(record)
+        else:
+            expected.setdefault(record.store_id, []).append(pack_poll(record.epoch_us, record.is_active))
+    errors: list[RowError] = []
+    polls = read_poll_stamps(binary(data), errors.append)
+    assert stamped_as_lists(polls) == as_lists(expected)
+    assert errors == expected_errors
+    if not odd:
+        assert polls.packed == {}  # all taken as stamps
+
+
+def test_columnar_stamp_reader_across_chunks_keeps_line_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(csv_lines, "CHUNK_BYTES", 100)
+    rows = [f"s{i % 3},{'inactive' if i % 4 else 'active'},{T1}" for i in range(20)]
+    rows[13] = "s1,dozing,2023-01-22 12:09:39 UTC"
+    errors: list[RowError] = []
+    polls = read_poll_stamps(
+        binary("store_id,status,timestamp_utc\r\n" + "\r\n".join(rows) + "\r\n"), errors.append
+    )
+    assert [e.line_number for e in errors] == [15]
+    assert polls.poll_count() == 19
+    assert polls.active and polls.inactive
 
 
 # --- business hours -----------------------------------------------------------------------
@@ -376,3 +446,29 @@ def test_timezones_missing_column() -> None:
     with pytest.raises(MissingColumnsError) as caught:
         list(iter_timezones(binary("store_id,tz\ns1,UTC\n")))
     assert caught.value.missing == ["timezone_str"]
+
+
+_HOURS_ROWS = st.tuples(
+    st.sampled_from(["s1", "s2", " s1", '"s1"', ""]),
+    st.sampled_from(["0", "6", "7", " 1", ""]),
+    st.sampled_from(["09:00:00", "9:30", "24:00:00", "00:00", "12:61:00", " 10:00"]),
+    st.sampled_from(["17:00:00", "24:00", "02:00", "25:00", ""]),
+).map(",".join)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.one_of(_HOURS_ROWS, st.sampled_from(["", "s1,1,09:00", "s1,1,09:00,10:00,x"])), max_size=30)
+)
+def test_hours_fast_path_matches_the_general_parser(lines: list[str]) -> None:
+    data = "store_id,day,start_time_local,end_time_local\n" + "\n".join(lines) + "\n"
+    expected: dict[str, list[WeeklyInterval]] = {}
+    expected_errors: list[RowError] = []
+    for record in iter_business_hours(binary(data)):
+        if isinstance(record, RowError):
+            expected_errors.append(record)
+        else:
+            expected.setdefault(record.store_id, []).append(record.interval)
+    errors: list[RowError] = []
+    assert read_hours_by_store(binary(data), errors.append) == expected
+    assert errors == expected_errors
