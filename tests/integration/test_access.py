@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -97,6 +98,10 @@ def calls(seeded: dict[str, str], api: ApiClient) -> dict[str, Call]:
     report = seeded["report_id"]
     throwaway = api.post("/api/keys", {"name": "to revoke", "scopes": ["occupancy:read"]}).json["key_id"]
     at = (NOW - timedelta(minutes=1)).isoformat()
+    hour = NOW.replace(minute=0, second=0, microsecond=0)
+    window = urlencode(
+        {"from": (hour - timedelta(hours=3)).isoformat(), "to": hour.isoformat(), "step": "1h"}
+    )
     return {
         "POST /api/webhook": Call("POST", "/api/webhook", {"sensor": SENSOR, "ts": at, "in": 1, "out": 1}),
         "GET /api/sensors": Call("GET", "/api/sensors"),
@@ -111,6 +116,15 @@ def calls(seeded: dict[str, str], api: ApiClient) -> dict[str, Call]:
             "GET", f"/api/v1/buildings/{BUILDING}/rooms/r1/temperatures/average?duration=1h"
         ),
         "GET /api/v1/buildings/{building}/rooms": Call("GET", f"/api/v1/buildings/{BUILDING}/rooms"),
+        "GET /api/v1/buildings": Call("GET", "/api/v1/buildings"),
+        "GET /api/v1/buildings/{building}/rooms/{room}/temperatures/series": Call(
+            "GET", f"/api/v1/buildings/{BUILDING}/rooms/r1/temperatures/series?{window}"
+        ),
+        "GET /api/sensors/{sensor}/occupancy/series": Call(
+            "GET", f"/api/sensors/{SENSOR}/occupancy/series?{window}"
+        ),
+        "GET /api/hotels": Call("GET", "/api/hotels"),
+        "GET /api/reports": Call("GET", "/api/reports"),
         "POST /api/events": Call("POST", "/api/events", booking(2)),
         "GET /api/events": Call("GET", f"/api/events?hotel_id={HOTEL}"),
         "GET /api/dashboard": Call("GET", f"/api/dashboard?hotel_id={HOTEL}&year=2024"),
