@@ -18,6 +18,17 @@ from schemathesis import Case, CheckContext, Response
 from schemathesis.core.failures import Failure
 from schemathesis.core.transport import expand_status_codes
 
+SERIES_RULES: dict[str, tuple[str, ...]] = {
+    "from": ("must be between",),
+    "to": ("must be later than from", "must be between"),
+    "step": (
+        "must be a multiple of",
+        "must be between",
+        "points asked for",
+        "longer than zero",
+        "at most 366",
+    ),
+}
 # operation → field → words the 422 message for that field contains.
 UNEXPRESSIBLE_RULES: dict[str, dict[str, tuple[str, ...]]] = {
     # Opaque: only a token the API issued for the same query is valid (SPEC §1).
@@ -25,6 +36,16 @@ UNEXPRESSIBLE_RULES: dict[str, dict[str, tuple[str, ...]]] = {
     "GET /api/keys": {"next_token": ("",)},
     "POST /api/keys": {"expires_at": ("in the future",)},
     "GET /api/v1/buildings/{building}/rooms": {"next_token": ("",)},
+    "GET /api/v1/buildings": {"next_token": ("",)},
+    "GET /api/hotels": {"next_token": ("",)},
+    "GET /api/reports": {"next_token": ("",)},
+    # Series: `to` against `from`, the step against the range (≤ 1000 points) and its grain, and
+    # instants floored to the grain, which must leave room for one step before 9999-12-31.
+    "GET /api/sensors/{sensor}/occupancy/series": SERIES_RULES,
+    "GET /api/v1/buildings/{building}/rooms/{room}/temperatures/series": {
+        **SERIES_RULES,
+        "from": ("must be between", "may span at most"),
+    },
     "GET /api/events": {
         "next_token": ("",),
         # Two parameters against each other.

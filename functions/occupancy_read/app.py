@@ -5,6 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from sitepulse.access.edge import current_limits
+from sitepulse.common.durations import DURATION_PATTERN
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.openapi_responses import api_responses, linked
 from sitepulse.common.pagination import TOKEN_QUERY
@@ -93,7 +94,11 @@ def occupancy_series(
     ] = None,
     step: Annotated[
         str | None,
-        Query(max_length=32, description="5m … 1d, a whole number of minutes (15m, 1h, PT30M); default 1h"),
+        Query(
+            max_length=32,
+            description="5m … 1d, a whole number of minutes (15m, 1h, PT30M); default 1h",
+            json_schema_extra={"pattern": DURATION_PATTERN},
+        ),
     ] = None,
 ) -> OccupancySeries:
     return service.series(sensor, from_, to, step)

@@ -87,7 +87,12 @@ def temperature_series(
         ),
     ] = None,
     step: Annotated[
-        str | None, Query(max_length=32, description="A whole number of hours (1h, 6h, 1d, PT2H); default 1h")
+        str | None,
+        Query(
+            max_length=32,
+            description="A whole number of hours (1h, 6h, 1d, PT2H); default 1h",
+            json_schema_extra={"pattern": DURATION_PATTERN},
+        ),
     ] = None,
 ) -> TemperatureSeries:
     return service.series(building, room, from_, to, step)
