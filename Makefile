@@ -83,7 +83,7 @@ openapi: $(VENV)/.installed ## regenerate layers/sitepulse/openapi.json from the
 	$(PY) -m local.openapi
 
 fuzz: $(VENV)/.installed ## contract fuzzing (schemathesis, all checks, 150 examples/operation) against `make run`, or a stack it starts
-	$(PY) -m local.fuzz $(if $(EXAMPLES),--examples $(EXAMPLES))
+	$(PY) -m local.fuzz $(if $(EXAMPLES),--examples $(EXAMPLES)) $(FUZZ_ARGS)
 
 bench: $(VENV)/.installed ## request / capacity / latency figures per API call
 	$(PY) -m bench

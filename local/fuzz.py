@@ -4,6 +4,11 @@ applies (`make fuzz`; a shorter run is part of `make test`, tests/integration/te
     python -m local.fuzz                       # against `make run` (state in .sitepulse/local.json)
     python -m local.fuzz --start               # starts its own stack (demo data) on a free port
     python -m local.fuzz --examples 300 --seed 7
+    python -m local.fuzz --examples 20 --phases fuzzing --include-path-regex '^/api/events$'
+
+Anything it does not know goes to `schemathesis run` as is. It ends with a summary (requests per
+operation and status, duration, RESULT: PASSED/FAILED) and exits non-zero when schemathesis found
+a failure, a response was a 5xx, the stack logged a traceback, or no request was sent.
 
 The document under test is the one the stack serves (`/api/openapi.json`). When the stack's
 state file holds API keys (`"keys": {"admin": "<secret>"}`), every request carries
@@ -18,9 +23,12 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from local.fuzz_checks import STATS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE = ROOT / ".sitepulse" / "local.json"
@@ -95,11 +103,16 @@ class FuzzRun:
             command += ["--header", f"Authorization: Bearer {self.api_key}"]
         return command + self.extra
 
-    def run(self, output: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def env(self, stats_file: Path | None = None) -> dict[str, str]:
         env = {**os.environ, "SCHEMATHESIS_HOOKS": CHECKS_MODULE, "PYTHONPATH": str(ROOT)}
+        if stats_file is not None:
+            env[STATS_ENV] = str(stats_file)
+        return env
+
+    def run(self, output: Path | None = None) -> subprocess.CompletedProcess[str]:
         with tempfile.TemporaryDirectory(prefix="fuzz-") as workdir:  # schemathesis writes reports in cwd
             result = subprocess.run(
-                self.command(), cwd=workdir, env=env, capture_output=True, text=True, check=False
+                self.command(), cwd=workdir, env=self.env(), capture_output=True, text=True, check=False
             )
         if output is not None:
             output.write_text(result.stdout + result.stderr, encoding="utf-8")
@@ -125,7 +138,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=FUZZ_EXAMPLES, help="examples per operation")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--phases", default="examples,coverage,fuzzing,stateful", help="schemathesis phases (comma-separated)"
+    )
+    # Anything else goes to schemathesis, e.g. `--include-path-regex '^/api/events'` to iterate on one
+    # operation, or `--max-failures 1`.
+    args, extra = parser.parse_known_args(argv)
+    args.extra = extra
     state = None if args.start else _running_stack(args.state_file)
     if state is None:
         print("no running stack found: starting one with the demo data, as `make run` does", flush=True)
@@ -174,17 +193,82 @@ def _fuzz(state: dict[str, Any], args: argparse.Namespace, logs: Path) -> int:
         examples=args.examples,
         seed=args.seed,
         workers=args.workers,
+        phases=tuple(args.phases.split(",")),
+        extra=list(args.extra),
     )
     print(f"fuzzing {run.api_url}: {args.examples} examples per operation, seed {args.seed}", flush=True)
     offsets = log_offsets(logs)
-    code = subprocess.call(
-        run.command(), env={**os.environ, "SCHEMATHESIS_HOOKS": CHECKS_MODULE, "PYTHONPATH": str(ROOT)}
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="fuzz-") as workdir:  # schemathesis writes a cache in cwd
+        stats_file = Path(workdir) / "calls.json"
+        code = subprocess.call(run.command(), cwd=workdir, env=run.env(stats_file))
+        calls = read_calls(stats_file)
+    summary = FuzzSummary(
+        run=run,
+        exit_code=code,
+        seconds=time.monotonic() - started,
+        calls=calls,
+        tracebacks=new_tracebacks(logs, offsets),
     )
-    tracebacks = new_tracebacks(logs, offsets)
-    if tracebacks:
-        print(f"the stack logged tracebacks while fuzzing: {', '.join(map(str, tracebacks))}")
-        return code or 1
-    return code
+    print(summary.render(), flush=True)
+    return summary.result_code()
+
+
+def read_calls(stats_file: Path) -> dict[tuple[str, int], int]:
+    """What `local.fuzz_checks.after_call` counted: (operation, status) → requests."""
+    if not stats_file.exists():
+        return {}
+    rows = json.loads(stats_file.read_text(encoding="utf-8"))
+    return {(row["operation"], row["status"]): row["count"] for row in rows}
+
+
+@dataclass
+class FuzzSummary:
+    """The few lines that say whether the contract held: schemathesis's verdict, the stack's logs,
+    and how much was sent (so that "0 failures" cannot come from a run that tested nothing)."""
+
+    run: FuzzRun
+    exit_code: int
+    seconds: float
+    calls: dict[tuple[str, int], int]
+    tracebacks: list[Path]
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.exit_code != 0:
+            found.append(
+                f"schemathesis reported failures or errors (exit code {self.exit_code}; details above)"
+            )
+        if self.tracebacks:
+            found.append(f"the stack logged tracebacks: {', '.join(map(str, self.tracebacks))}")
+        server_errors = sum(n for (_, status), n in self.calls.items() if status >= 500)
+        if server_errors:
+            found.append(f"{server_errors} responses were 5xx")
+        if not self.calls:
+            found.append("no request was sent")
+        return found
+
+    def result_code(self) -> int:
+        return (self.exit_code or 1) if self.problems() else 0
+
+    def render(self) -> str:
+        per_operation: dict[str, dict[int, int]] = {}
+        for (operation, status), count in self.calls.items():
+            per_operation.setdefault(operation, {})[status] = count
+        lines = ["", "== make fuzz summary " + "=" * 50]
+        for operation in sorted(per_operation, key=lambda op: (op.split(" ", 1)[1], op)):
+            statuses = per_operation[operation]
+            detail = " ".join(f"{status}:{count}" for status, count in sorted(statuses.items()))
+            lines.append(f"  {operation:<72} {sum(statuses.values()):>6}  [{detail}]")
+        problems = self.problems()
+        lines += [
+            f"operations: {len(per_operation)}   requests: {sum(self.calls.values())}   "
+            f"examples per operation: {self.run.examples}   phases: {','.join(self.run.phases)}   "
+            f"seed: {self.run.seed}   duration: {self.seconds / 60:.1f} min",
+            *(f"FAILED: {problem}" for problem in problems),
+            "RESULT: " + ("FAILED" if problems else "PASSED (0 failures, no tracebacks, no 5xx)"),
+        ]
+        return "\n".join(lines)
 
 
 def _with_own_stack(args: argparse.Namespace) -> int:

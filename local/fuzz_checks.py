@@ -10,7 +10,11 @@ or on what the API issued). Each is named with the words its message must contai
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import threading
+from collections import Counter
 from typing import Any
 
 import schemathesis
@@ -60,6 +64,12 @@ UNEXPRESSIBLE_RULES: dict[str, dict[str, tuple[str, ...]]] = {
         "duration": ("longer than zero", "at most 366 days", "years and months"),
     },
 }
+# `local.fuzz` names a file here: every request the run sends is counted per operation and status,
+# and written there when schemathesis exits (its own summary counts test cases, not requests).
+STATS_ENV = "SITEPULSE_FUZZ_STATS"
+_calls: Counter[tuple[str, int]] = Counter()
+_calls_lock = threading.Lock()  # schemathesis workers are threads
+
 ACCEPTED = ("2xx", "3xx", "401", "403", "404", "409", "429")
 
 
@@ -115,3 +125,21 @@ def schema_valid_requests_accepted(ctx: CheckContext, response: Response, case: 
         return None
     detail = json.dumps(body)[:500] if body is not None else repr(response.content[:200])
     raise RejectedSchemaValidRequest(operation, response.status_code, f"{response.status_code}: {detail}")
+
+
+@schemathesis.hook
+def after_call(context: Any, case: Case, response: Response) -> None:
+    operation = f"{case.operation.method.upper()} {case.operation.path}"
+    with _calls_lock:
+        _calls[(operation, response.status_code)] += 1
+
+
+def _write_stats() -> None:
+    path = os.environ.get(STATS_ENV)
+    if path:
+        rows = [{"operation": op, "status": status, "count": n} for (op, status), n in sorted(_calls.items())]
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(rows, handle)
+
+
+atexit.register(_write_stats)

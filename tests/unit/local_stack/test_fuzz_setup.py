@@ -63,3 +63,56 @@ def test_only_tracebacks_logged_during_the_run_count(tmp_path) -> None:  # type:
     with old.open("a") as log:
         log.write("Traceback again\n")
     assert old in new_tracebacks(tmp_path, offsets)
+
+
+def summary(exit_code: int = 0, calls: dict | None = None, tracebacks: list | None = None):  # type: ignore[no-untyped-def]
+    from local.fuzz import FuzzSummary
+
+    return FuzzSummary(
+        run=FuzzRun(api_url="http://x"),
+        exit_code=exit_code,
+        seconds=90.0,
+        calls={(EVENTS, 200): 3, (EVENTS, 422): 2, ("GET /api/hotels", 200): 1} if calls is None else calls,
+        tracebacks=tracebacks or [],
+    )
+
+
+def test_the_summary_counts_requests_per_operation_and_passes_a_clean_run() -> None:
+    clean = summary()
+    text = clean.render()
+    assert clean.result_code() == 0
+    assert "operations: 2   requests: 6   examples per operation: 150" in text
+    assert "[200:3 422:2]" in text and text.endswith("RESULT: PASSED (0 failures, no tracebacks, no 5xx)")
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "calls", "tracebacks", "reason"),
+    [
+        (1, None, None, "schemathesis reported failures"),
+        (0, {(EVENTS, 200): 4, (EVENTS, 502): 1}, None, "1 responses were 5xx"),
+        (0, None, ["OccupancyReadFunction.log"], "the stack logged tracebacks"),
+        (0, {}, None, "no request was sent"),
+    ],
+)
+def test_the_summary_fails_the_run(exit_code, calls, tracebacks, reason) -> None:  # type: ignore[no-untyped-def]
+    failed = summary(exit_code, calls, tracebacks)
+    assert failed.result_code() != 0
+    text = failed.render()
+    assert reason in text and text.endswith("RESULT: FAILED")
+
+
+def test_requests_are_counted_per_operation_and_status(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from local import fuzz_checks
+    from local.fuzz import read_calls
+
+    monkeypatch.setattr(fuzz_checks, "_calls", fuzz_checks.Counter())
+    case = SimpleNamespace(operation=SimpleNamespace(method="get", path="/api/events"))
+    for status in (200, 200, 422):
+        fuzz_checks.after_call(None, case, SimpleNamespace(status_code=status))  # type: ignore[arg-type]
+    stats = tmp_path / "calls.json"
+    monkeypatch.setenv(fuzz_checks.STATS_ENV, str(stats))
+    fuzz_checks._write_stats()
+    assert read_calls(stats) == {(EVENTS, 200): 2, (EVENTS, 422): 1}
+    assert read_calls(tmp_path / "missing.json") == {}
