@@ -91,6 +91,18 @@ class _DecodedPathResolver(APIGatewayHttpResolver):
     def _convert_matches_into_route_keys(self, match: re.Match[str]) -> dict[str, str]:
         return {name: unquote(value) for name, value in match.groupdict().items()}
 
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = "^{}$") -> re.Pattern[str]:
+        """A path parameter is any non-empty segment; the route's own pattern then judges it.
+
+        Powertools lets only URI-safe characters and `\\w` into a parameter, so a segment with
+        a control or symbol character (`/rooms/%C2%84/…`, decoded by the gateway) matched no
+        route at all: a 404 "Not found" where the document promises the parameter's 422."""
+        return re.compile(base_regex.format(_PATH_PARAMETER.sub(r"(?P\1[^/]+)", rule)))
+
+
+_PATH_PARAMETER = re.compile(r"(<\w+>)")
+
 
 def create_app() -> APIGatewayHttpResolver:
     app = _DecodedPathResolver(enable_validation=True)
