@@ -109,10 +109,19 @@ class FuzzRun:
             env[STATS_ENV] = str(stats_file)
         return env
 
-    def run(self, output: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, output: Path | None = None, stats_file: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run to completion, capturing the output (into `output`) and the request counts (into
+        `stats_file`, see `read_calls`)."""
         with tempfile.TemporaryDirectory(prefix="fuzz-") as workdir:  # schemathesis writes reports in cwd
             result = subprocess.run(
-                self.command(), cwd=workdir, env=self.env(), capture_output=True, text=True, check=False
+                self.command(),
+                cwd=workdir,
+                env=self.env(stats_file),
+                capture_output=True,
+                text=True,
+                check=False,
             )
         if output is not None:
             output.write_text(result.stdout + result.stderr, encoding="utf-8")

@@ -15,12 +15,24 @@ Checks that do not run, and why (the same list `local.fuzz` passes to schemathes
 
 from __future__ import annotations
 
+import json
+import re
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from local.fuzz import EXCLUDED_CHECKS, FuzzRun, admin_key, log_dir, log_offsets, new_tracebacks
+from local.fuzz import (
+    EXCLUDED_CHECKS,
+    EXCLUDED_PATHS,
+    FuzzRun,
+    admin_key,
+    log_dir,
+    log_offsets,
+    new_tracebacks,
+    read_calls,
+)
 from tests.integration.conftest import RunningStack, start_stack, stop_stack
 
 # `make test` budget: about 90 s of fuzzing on a quiet 2-core machine (measured: examples 20 s +
@@ -51,7 +63,6 @@ def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStac
 
 
 def _ingest_some_polls(stack: RunningStack) -> None:
-    import json
     import subprocess
     import sys
 
@@ -76,6 +87,19 @@ def _ingest_some_polls(stack: RunningStack) -> None:
     assert all(o["status"] == "Done" for o in json.loads(result.stdout)["objects"]), result.stdout
 
 
+def fuzzed_operations(api_url: str) -> set[str]:
+    """Every operation the served document declares, but the paths `local.fuzz` leaves out."""
+    with urllib.request.urlopen(f"{api_url}/api/openapi.json", timeout=30) as answer:
+        document = json.load(answer)
+    return {
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method in item
+        if method in ("get", "put", "post", "delete", "patch")
+        and not any(re.search(pattern, path) for pattern in EXCLUDED_PATHS)
+    }
+
+
 def test_excluded_checks_are_the_named_ones() -> None:
     assert set(EXCLUDED_CHECKS) == set(EXCLUDED_WITH_REASONS)
     assert all(len(reason) > 40 for reason in EXCLUDED_CHECKS.values())
@@ -92,8 +116,19 @@ def test_the_api_keeps_its_contract_under_fuzzing(fuzz_stack: RunningStack, tmp_
         phases=CI_PHASES,
         workers=CI_WORKERS,
     )
-    result = run.run(output=output)
+    stats = tmp_path / "calls.json"
+    result = run.run(output=output, stats_file=stats)
     report = output.read_text(errors="replace")
     assert result.returncode == 0, f"schemathesis found problems ({output}):\n{report[-12000:]}"
+    # A clean run means something only if it reached every operation, past the access check.
+    calls = read_calls(stats)
+    requested = {operation for operation, _ in calls}
+    assert requested == fuzzed_operations(fuzz_stack.api_url), report[-3000:]
+    total = sum(calls.values())
+    denied = sum(n for (_, status), n in calls.items() if status in (401, 403))
+    assert total >= len(requested) * CI_EXAMPLES // 2, calls
+    assert denied < total * 0.1, f"{denied} of {total} requests were refused by access control"
+    answered = {operation for (operation, status), _ in calls.items() if status < 300}
+    assert len(answered) >= len(requested) * 0.8, f"no 2xx/3xx for: {sorted(requested - answered)}"
     # Neither the stack nor any function logged a traceback (a crash answered as a 4xx would).
     assert new_tracebacks(logs, offsets) == [], f"tracebacks logged while fuzzing: see {logs}"
