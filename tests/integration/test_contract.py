@@ -37,10 +37,10 @@ from tests.integration.conftest import RunningStack, start_stack, stop_stack
 
 # `make test` budget: about 90 s of fuzzing on a quiet 2-core machine (measured: examples 20 s +
 # fuzzing 60-80 s at load 13; three times that at load 20; 2026-11-27: 71 s of fuzzing, 88 s for
-# this file at load 8-10, 127 s / 148 s while a full `make fuzz` ran beside it). The coverage phase (~600 deterministic
-# boundary and negative cases whatever the example count) and the stateful phase (links: real
-# tokens into next pages, created resources into reads; ~3 minutes at load 20) run in `make fuzz`,
-# with 150 examples per operation instead of these.
+# this file at load 8-10, 127 s / 148 s while a full `make fuzz` ran beside it). The coverage
+# phase (~600 deterministic boundary and negative cases whatever the example count) and the
+# stateful phase (links: real tokens into next pages, created resources into reads; ~3 minutes at
+# load 20) run in `make fuzz`, with 150 examples per operation instead of these.
 CI_EXAMPLES = 15
 CI_PHASES = ("examples", "fuzzing")
 CI_WORKERS = 4
