@@ -42,8 +42,9 @@ def history(sensor: str, minutes: int, start: datetime = START) -> Iterator[Any]
         yield StoredEvent(sensor, ts, (minute * 7) % 5, (minute * 3) % 5)
 
 
-def seed(repository: Any, events: Iterable[Any]) -> None:
-    """Store `events` exactly as the write path does, at bulk speed.
+def seed(repository: Any, events: Iterable[Any], *, raw_events: bool = True) -> None:
+    """Store `events` exactly as the write path does, at bulk speed (`raw_events=False`: only
+    the aggregates, for reads that never touch raw events, such as series).
 
     Each event's write transaction is the real one (`OccupancyRepository._record_items`: the
     event Put and the ADDs / SETs into its summary, month, day and hour-of-minutes items);
@@ -63,7 +64,8 @@ def seed(repository: Any, events: Iterable[Any]) -> None:
     for event in events:
         for action in repository._record_items(event):
             if set(action) == {"Put"} and action["Put"]["ConditionExpression"] == "attribute_not_exists(pk)":
-                put(action["Put"]["Item"])  # a new event: every seeded instant is distinct
+                if raw_events:  # a new event: every seeded instant is distinct
+                    put(action["Put"]["Item"])
             elif set(action) == {"Update"}:
                 _apply_update(aggregates, action["Update"])
             else:
