@@ -24,7 +24,7 @@ from sitepulse.access.scopes import ALL_SCOPES, PUBLIC_ROUTES, ROUTE_SCOPES
 from sitepulse.store_uptime.engine.timestamps import parse_timestamp_us
 from tests.integration.conftest import AUTH_TTL_SECONDS, ROOT, RunningStack
 from tests.integration.http_client import ApiClient, ApiResponse
-from tests.integration.test_reports_api import ingest_until_done
+from tests.integration.test_reports_api import ingest_files
 from tests.unit.store_uptime.scenario import END, build_scenario
 
 RUN = uuid.uuid4().hex[:8]
@@ -62,10 +62,7 @@ def seeded(api: ApiClient, local_stack: RunningStack) -> dict[str, str]:
         f"incoming/timezones/acc{RUN}-tz.csv": scenario.timezones,
         f"incoming/store_status/acc{RUN}-2023-01-22T00.csv": "\n".join([header, *early]) + "\n",
     }
-    s3 = local_stack.client("s3")
-    for name, text in files.items():
-        s3.put_object(Bucket=local_stack.state["buckets"]["DataBucket"], Key=name, Body=text.encode())
-    ingest_until_done(local_stack, list(files))
+    ingest_files(local_stack, files)
     at = (NOW - timedelta(minutes=5)).isoformat()
     assert api.post("/api/webhook", {"sensor": SENSOR, "ts": at, "in": 2, "out": 0}).status in (200, 201)
     reading = {"temperature": 21.5, "recorded_at": at}

@@ -22,7 +22,7 @@ from local.least_privilege import ACTIONS_FILE, function_policies, is_read_funct
 from local.template import Stack, load_stack
 from tests.integration.conftest import ROOT, RunningStack
 from tests.integration.http_client import ApiClient
-from tests.integration.test_reports_api import ingest_until_done, wait_for
+from tests.integration.test_reports_api import ingest_files, wait_for
 from tests.unit.store_uptime.scenario import build_scenario
 
 
@@ -34,16 +34,14 @@ def flows(local_stack: RunningStack, api: ApiClient) -> dict[str, Any]:
     polls = scenario.polls.replace(" 2023-01-", " 2022-01-").replace(",2023-01-", ",2022-01-")
     polls = polls.replace(",2022-12-", ",2021-12-")
     assert "2023-" not in polls and polls.count("\n") == scenario.polls.count("\n")
-    s3 = local_stack.client("s3")
-    bucket = local_stack.state["buckets"]["DataBucket"]
-    files = {
-        f"incoming/business_hours/{prefix}hours.csv": scenario.hours,
-        f"incoming/timezones/{prefix}tz.csv": scenario.timezones,
-        f"incoming/store_status/{prefix}polls.csv": polls,
-    }
-    for key, text in files.items():
-        s3.put_object(Bucket=bucket, Key=key, Body=text.encode())
-    ingest_until_done(local_stack, list(files))
+    ingest_files(
+        local_stack,
+        {
+            f"incoming/business_hours/{prefix}hours.csv": scenario.hours,
+            f"incoming/timezones/{prefix}tz.csv": scenario.timezones,
+            f"incoming/store_status/{prefix}polls.csv": polls,
+        },
+    )
 
     def report() -> dict[str, Any]:
         started = api.post("/api/reports")
