@@ -11,7 +11,6 @@ its summary / month / day / hour-of-minutes aggregates), folded and batch-writte
 from __future__ import annotations
 
 import re
-import statistics
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -21,7 +20,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from bench.cost import CostMeter
+from bench.cost import CostMeter, median_ms
 from bench.harness import CONTEXT, api_event, bench_environment
 from local import moto_dynamodb
 from local.inprocess import load_handler_module
@@ -118,16 +117,7 @@ def _measure(meter: CostMeter, call: Any, repeat: int = 10) -> tuple[int, float,
     """Requests and capacity of one call; median total and handler-only (minus moto) milliseconds."""
     meter.reset()
     call()
-    requests, capacity = meter.total_requests, meter.capacity
-    totals, own = [], []
-    for _ in range(repeat):
-        meter.reset()
-        began = time.perf_counter()
-        call()
-        elapsed = time.perf_counter() - began
-        totals.append(elapsed * 1000)
-        own.append((elapsed - meter.aws_seconds) * 1000)
-    return requests, capacity, statistics.median(totals), statistics.median(own)
+    return meter.total_requests, meter.capacity, *median_ms(meter, call, repeat)
 
 
 def _calls(read: Any, write: Any, sensor: str, probe: datetime, read_meter: CostMeter,
