@@ -82,7 +82,7 @@ build: .venv-sam/.installed ## sam build (needs python3.13 on PATH: the project 
 openapi: $(VENV)/.installed ## regenerate layers/sitepulse/openapi.json from the handlers
 	$(PY) -m local.openapi
 
-fuzz: $(VENV)/.installed ## contract fuzzing (schemathesis, all checks, 150 examples/operation) against `make run`, or a stack it starts
+fuzz: $(VENV)/.installed ## contract fuzzing (schemathesis, all checks, 150 examples/operation) against `make run`, or a stack it starts [EXAMPLES=n FUZZ_ARGS="--phases … --include-path-regex …"]
 	$(PY) -m local.fuzz $(if $(EXAMPLES),--examples $(EXAMPLES)) $(FUZZ_ARGS)
 
 bench: $(VENV)/.installed ## request / capacity / latency figures per API call
