@@ -311,13 +311,13 @@ def read_polls_by_store(
     slicing, without building a record per row; any other row takes the general parser.
     """
     polls_by_store: dict[str, array[int]] = {}
-    header = _PollHeader()
+    header = PollHeader()
     for lines in iter_line_blocks(binary):
         start = 0
         if header.positions is None:
             header.read(lines[0])
             start = 1
-        _load_poll_lines(lines, start, header, polls_by_store, on_error)
+        load_poll_lines(lines, start, header, polls_by_store, on_error)
     header.require()
     return polls_by_store
 
@@ -333,7 +333,7 @@ def read_poll_stamps(
     mark on the store id, the timestamps stay bytes in canonical form, and each row costs one
     list append. Any other block takes the per-row path into `StampedPolls.packed`.
     """
-    header = _PollHeader()
+    header = PollHeader()
     stamps = _StampLists()
     packed: dict[str, array[int]] = {}
     for block in iter_byte_blocks(binary):
@@ -351,12 +351,12 @@ def read_poll_stamps(
                 header.line_number += rows
                 continue
             lines = decode_lines(block)
-        _load_poll_lines(lines, 0, header, packed, on_error)
+        load_poll_lines(lines, 0, header, packed, on_error)
     header.require()
     return stamps.polls(packed)
 
 
-class _PollHeader:
+class PollHeader:
     """The status file's column positions, and the number of the last line read so far."""
 
     def __init__(self) -> None:
@@ -376,17 +376,15 @@ class _PollHeader:
             raise MissingColumnsError(list(_POLL_COLUMNS), [])
 
 
-def _load_poll_lines(
+def load_poll_lines(
     lines: Sequence[str | bytes],
     start: int,
-    header: _PollHeader,
+    header: PollHeader,
     polls_by_store: dict[str, array[int]],
     on_error: Callable[[RowError], object] | None,
 ) -> None:
     """Add the polls of `lines[start:]` to `polls_by_store` as packed ints; rejected rows to `on_error`."""
-    positions = header.positions
-    width = header.width
-    if positions is None:
+    if header.positions is None:
         return
     line_number = header.line_number  # of the line before lines[start]
     if header.is_poller_layout:
@@ -394,25 +392,36 @@ def _load_poll_lines(
     else:
         leftovers = range(start, len(lines))
     for index in leftovers:
-        line = lines[index]
-        number = line_number + index - start + 1
-        values = _pick(line, positions, width)
-        if values is None:
-            reason = _row_problem(line, width)
-            if reason is not None and on_error is not None:
-                on_error(RowError(number, reason, raw_text(line)))
-            continue
-        try:
-            poll = _parse_poll(values)
-        except _BadRow as exc:
-            if on_error is not None:
-                on_error(RowError(number, str(exc), raw_text(line)))
-            continue
-        polls = polls_by_store.get(poll.store_id)
-        if polls is None:
-            polls = polls_by_store[poll.store_id] = array("q")
-        polls.append(poll.epoch_us * 2 + poll.is_active)
+        load_poll_row(lines[index], line_number + index - start + 1, header, polls_by_store, on_error)
     header.line_number += len(lines) - start
+
+
+def load_poll_row(
+    line: str | bytes,
+    line_number: int,
+    header: PollHeader,
+    polls_by_store: dict[str, array[int]],
+    on_error: Callable[[RowError], object] | None,
+) -> None:
+    """Add one data line's poll to `polls_by_store` with the general parser, or reject it."""
+    if header.positions is None:
+        return
+    values = _pick(line, header.positions, header.width)
+    if values is None:
+        reason = _row_problem(line, header.width)
+        if reason is not None and on_error is not None:
+            on_error(RowError(line_number, reason, raw_text(line)))
+        return
+    try:
+        poll = _parse_poll(values)
+    except _BadRow as exc:
+        if on_error is not None:
+            on_error(RowError(line_number, str(exc), raw_text(line)))
+        return
+    polls = polls_by_store.get(poll.store_id)
+    if polls is None:
+        polls = polls_by_store[poll.store_id] = array("q")
+    polls.append(poll.epoch_us * 2 + poll.is_active)
 
 
 # The hot loop below works on doubled values so that a packed poll is one addition away.
