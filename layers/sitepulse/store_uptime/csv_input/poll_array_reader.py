@@ -126,6 +126,6 @@ class _Columns:
 
 
 def _gather(buffer: np.ndarray, offsets: Int64Array, width: int) -> np.ndarray:
-    """`width` bytes (a multiple of 8) at each offset of `buffer`, as little-endian words (rows, width / 8)."""
+    """`width` bytes (a multiple of 8) at each offset, as little-endian words (rows, width / 8)."""
     windows = np.ndarray((len(buffer) - width + 1,), np.dtype((np.void, width)), buffer, strides=(1,))
     return windows[offsets].view("<u8").reshape(-1, width // 8)
