@@ -111,7 +111,11 @@ class _Columns:
     def poll_arrays(self, others: dict[str, array[int]]) -> PollArrays:
         """All polls, the columnar ones and the general parser's (`others`), with store codes."""
         keys = np.concatenate(self.keys) if self.keys else np.zeros(0, np.uint64)
-        unique_keys, key_index = np.unique(keys, return_inverse=True)
+        # A sort and a search cost far less than `np.unique(return_inverse=True)`'s argsort.
+        unique_keys = np.sort(keys)
+        if len(unique_keys):
+            unique_keys = unique_keys[np.append(True, unique_keys[1:] != unique_keys[:-1])]
+        key_index = np.searchsorted(unique_keys, keys)
         key_ids = list(map(str, unique_keys.tolist()))
         other = PollArrays.from_packed(others)
         store_ids = sorted(set(key_ids).union(other.store_ids))

@@ -46,37 +46,51 @@ def _word(template: bytes, chars: bytes) -> int:
 
 
 class _WordShape:
-    """Which bytes of one 8-byte word must be digits, and which must equal a literal."""
+    """Which bytes of an 8-byte word must be digits, and which must equal a literal.
+
+    `template`: `9` a digit, `?` any byte, anything else itself. Methods take one word per row
+    (a column of the gathered words: numpy is slow on a short last axis, fast along a column).
+    """
 
     def __init__(self, template: bytes) -> None:
         digits = _word(template, b"9")
-        literals = _word(template, bytes(set(template) - {ord("9"), ord("?")}))
-        self.expected = int.from_bytes(template, "little") & literals
-        self.literals = literals
-        self.high = digits & _HIGH_NIBBLES
-        self.zeros = digits & _ZEROS
-        self.sixes = digits & _SIXES
-        self.low = digits & _LOW_NIBBLES
+        self.literals = _U64(_word(template, bytes(set(template) - {ord("9"), ord("?")})))
+        self.expected = _U64(int.from_bytes(template, "little")) & self.literals
+        self.high = _U64(digits & _HIGH_NIBBLES)
+        self.zeros = _U64(digits & _ZEROS)
+        self.sixes = _U64(digits & _SIXES)
+        self.low = _U64(digits & _LOW_NIBBLES)
 
     def deviation(self, words: np.ndarray) -> np.ndarray:
         """Zero where the word has the shape, non-zero where it has not."""
-        return (
-            ((words ^ _U64(self.expected)) & _U64(self.literals))
-            | ((words & _U64(self.high)) ^ _U64(self.zeros))
-            | (((words + _U64(self.sixes)) & _U64(self.high)) ^ _U64(self.zeros))
-        )
+        wrong = ((words ^ self.expected) & self.literals) | ((words & self.high) ^ self.zeros)
+        wrong |= ((words + self.sixes) & self.high) ^ self.zeros
+        return wrong
 
     def pairs(self, words: np.ndarray) -> np.ndarray:
-        """Byte i becomes `10 * digit[i] + digit[i + 1]` (0 for a literal byte)."""
-        digits = words & _U64(self.low)
+        """Byte i of the word becomes `10 * digit[i] + digit[i + 1]` (0 for a literal byte)."""
+        digits = words & self.low
         return digits * _U64(10) + (digits >> _U64(8))
 
 
+def _shapes(template: bytes) -> list[_WordShape]:
+    return [_WordShape(template[start : start + 8]) for start in range(0, len(template), 8)]
+
+
 # The stamp in four words (`?`: whatever follows the line's content).
-_STAMP_WORDS = [_WordShape(part) for part in (b"9999-99-", b"99 99:99", b":99.9999", b"99 UTC??")]
-_ID_WORD = _WordShape(b"99999999")
-# Mask of the first n bytes of a word, n = 0..8 (filled with '0' when not part of the id).
-_LEADING_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
+_STAMP_SHAPES = _shapes(b"9999-99-99 99:99:99.999999 UTC??")
+_DIGITS = _WordShape(b"99999999")
+# Per number of bytes before a right-aligned id (0-24): each word's bytes to fill with '0'.
+_ID_FILL = [
+    np.array(
+        [
+            int.from_bytes(bytes(0xFF if 8 * word + byte < leading else 0 for byte in range(8)), "little")
+            for leading in range(ID_BYTES + 1)
+        ],
+        dtype=np.uint64,
+    )
+    for word in range(ID_BYTES // 8)
+]
 _POWERS_OF_TEN = np.array([10**power for power in range(ID_DIGITS)], dtype=np.uint64)
 
 
@@ -108,8 +122,9 @@ def status_words(tail: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return is_active, is_inactive
 
 
-def _byte(words: np.ndarray, index: int) -> Int64Array:
-    return ((words >> _U64(8 * index)) & _U64(0xFF)).astype(np.int64)
+def _byte(pairs: list[np.ndarray], index: int) -> Int64Array:
+    """Byte `index` of the stamp's pair words, as int64."""
+    return ((pairs[index // 8] >> _U64(8 * (index % 8))) & _U64(0xFF)).astype(np.int64)
 
 
 def stamp_us(tail: np.ndarray) -> tuple[Int64Array, np.ndarray]:
@@ -118,15 +133,16 @@ def stamp_us(tail: np.ndarray) -> tuple[Int64Array, np.ndarray]:
     Valid as `datetime` has it: month 1-12, the month's days (leap years), hour <= 23,
     minute and second <= 59, year 1-9999.
     """
-    words = tail[:, STAMP_OFFSET // 8 : STAMP_OFFSET // 8 + 4]
-    deviation = _STAMP_WORDS[0].deviation(words[:, 0])
-    for column in range(1, 4):
-        deviation |= _STAMP_WORDS[column].deviation(words[:, column])
-    date, clock, seconds, last = (_STAMP_WORDS[column].pairs(words[:, column]) for column in range(4))
-    year, month, day = _byte(date, 0) * 100 + _byte(date, 2), _byte(date, 5), _byte(clock, 0)
-    hour, minute, second = _byte(clock, 3), _byte(clock, 6), _byte(seconds, 1)
-    fraction = _byte(seconds, 4) * 10_000 + _byte(seconds, 6) * 100 + _byte(last, 0)
-    year_month = np.minimum(year * 13 + month, len(_MONTH_LENGTH) - 1)
+    first = STAMP_OFFSET // 8
+    words = [tail[:, first + index] for index in range(len(_STAMP_SHAPES))]
+    deviation = _STAMP_SHAPES[0].deviation(words[0])
+    for shape, word in zip(_STAMP_SHAPES[1:], words[1:], strict=True):
+        deviation |= shape.deviation(word)
+    # Two-digit numbers at their first byte: `YYYY-MM-DD HH:MM:SS.ffffff UTC`.
+    pairs = [shape.pairs(word) for shape, word in zip(_STAMP_SHAPES, words, strict=True)]
+    month, day, hour, minute, second = (_byte(pairs, index) for index in (5, 8, 11, 14, 17))
+    fraction = _byte(pairs, 20) * 10_000 + _byte(pairs, 22) * 100 + _byte(pairs, 24)
+    year_month = np.minimum((_byte(pairs, 0) * 100 + _byte(pairs, 2)) * 13 + month, len(_MONTH_LENGTH) - 1)
     valid = (deviation == 0) & (month <= 12) & (day >= 1) & (day <= _MONTH_LENGTH[year_month])
     valid &= (hour <= 23) & (minute <= 59) & (second <= 59)
     day_seconds = (_MONTH_FIRST_DAY[year_month] + day - 1) * 86_400 + hour * 3600 + minute * 60 + second
@@ -134,20 +150,19 @@ def stamp_us(tail: np.ndarray) -> tuple[Int64Array, np.ndarray]:
 
 
 def store_keys(id_words: np.ndarray, lengths: Int64Array) -> tuple[np.ndarray, np.ndarray]:
-    """Store ids right-aligned in `ID_BYTES` (as 3 words) → `(uint64 keys, is plain digit id)`."""
-    words = id_words.copy()
-    leading = ID_BYTES - lengths  # bytes before the id, filled with '0'
-    for column in range(ID_BYTES // 8):
-        fill = _LEADING_BYTES[np.clip(leading - 8 * column, 0, 8)]
-        words[:, column] = (words[:, column] & ~fill) | (fill & _U64(_ZEROS))
-    deviation = (
-        _ID_WORD.deviation(words[:, 0]) | _ID_WORD.deviation(words[:, 1]) | _ID_WORD.deviation(words[:, 2])
-    )
-    # Eight digits of a word to their number: pairs, then fours, then eight.
-    words = ((words & _U64(_LOW_NIBBLES)) * _U64(2561)) >> _U64(8)
-    words = ((words & _U64(0x00FF_00FF_00FF_00FF)) * _U64(6553601)) >> _U64(16)
-    words = ((words & _U64(0x0000_FFFF_0000_FFFF)) * _U64(42949672960001)) >> _U64(32)
-    keys = words[:, 0] * _U64(10**16) + words[:, 1] * _U64(10**8) + words[:, 2]
+    """Store ids right-aligned in `ID_BYTES` (3 words per row) → `(uint64 keys, is plain digit id)`."""
+    leading = np.clip(ID_BYTES - lengths, 0, ID_BYTES)  # bytes before the id, filled with '0'
+    keys = np.zeros(len(lengths), dtype=np.uint64)
+    deviation = np.zeros(len(lengths), dtype=np.uint64)
+    for column, scale in enumerate((10**16, 10**8, 1)):
+        fill = _ID_FILL[column][leading]
+        words = (id_words[:, column] & ~fill) | (fill & _U64(_ZEROS))
+        deviation |= _DIGITS.deviation(words)
+        # Eight digits to their number: pairs, then fours, then eight.
+        words = ((words & _U64(_LOW_NIBBLES)) * _U64(2561)) >> _U64(8)
+        words = ((words & _U64(0x00FF_00FF_00FF_00FF)) * _U64(6553601)) >> _U64(16)
+        words = ((words & _U64(0x0000_FFFF_0000_FFFF)) * _U64(42949672960001)) >> _U64(32)
+        keys += words * _U64(scale)
     plain = (deviation == 0) & (lengths >= 1) & (lengths <= ID_DIGITS)
     # A leading zero would spell another id than its number ("0" alone is fine).
     plain &= (lengths == 1) | (keys >= _POWERS_OF_TEN[np.clip(lengths - 1, 0, ID_DIGITS - 1)])
