@@ -467,17 +467,15 @@ def read_hours_by_store(
     """Valid business-hours rows of a file grouped by store; rejected rows go to `on_error`.
 
     Same records as `iter_business_hours`, in line order per store. Rows in the usual layout
-    (`store_id,day,start,end`, unquoted, untrimmed) whose store, day and times were already
-    seen take three dict lookups; any other row takes the general parser, which primes those
-    lookups when the row is plain.
+    (`store_id,day,start,end`, unquoted, untrimmed) whose `day,start,end` text was already
+    seen take two dict lookups (a new store id is checked once); any other row takes the
+    general parser, which primes those lookups when the row is plain.
     """
     hours_by_store: dict[str, list[WeeklyInterval]] = {}
     positions: list[int] | None = None
     width = 0
     line_number = 0
-    days: dict[str, int] = {}
-    starts: dict[str, int] = {}
-    ends: dict[str, int] = {}
+    intervals_of: dict[str, WeeklyInterval] = {}  # plain "day,start,end" text → its interval
     known: dict[str, list[WeeklyInterval]] = {}  # plain store ids (as they appear in a line)
     for block in iter_line_blocks(binary):
         start = 0
@@ -489,33 +487,52 @@ def read_hours_by_store(
             line_number += 1
             if plain_layout:
                 try:
-                    store_id, day, opens, closes = line.split(",")  # type: ignore[arg-type]  # bytes fail
-                    known[store_id].append(WeeklyInterval(days[day], starts[opens], ends[closes]))
-                    continue
+                    store_id, rest = line.split(",", 1)  # type: ignore[arg-type]  # bytes fail
+                    interval = intervals_of[rest]
                 except (ValueError, TypeError, KeyError):
                     pass
-            values = _pick(line, positions, width)
-            if values is None:
-                reason = _row_problem(line, width)
-                if reason is not None and on_error is not None:
-                    on_error(RowError(line_number, reason, raw_text(line)))
+                else:
+                    intervals = known.get(store_id)
+                    if intervals is None and _is_plain_store_id(store_id):
+                        intervals = known[store_id] = hours_by_store.setdefault(store_id, [])
+                    if intervals is not None:
+                        intervals.append(interval)
+                        continue
+            parsed = _parse_hours_line(line, line_number, positions, width, on_error)
+            if parsed is None:
                 continue
-            try:
-                row = _parse_hours(values)
-            except _BadRow as exc:
-                if on_error is not None:
-                    on_error(RowError(line_number, str(exc), raw_text(line)))
-                continue
+            row, values = parsed
             intervals = hours_by_store.setdefault(row.store_id, [])
             intervals.append(row.interval)
             if plain_layout and isinstance(line, str) and line.split(",") == values:
                 known[row.store_id] = intervals
-                days[values[1]] = row.day
-                starts[values[2]] = row.start_s
-                ends[values[3]] = row.end_s
+                intervals_of[line.split(",", 1)[1]] = row.interval
     if positions is None:
         raise MissingColumnsError(list(_HOURS_COLUMNS), [])
     return hours_by_store
+
+
+def _parse_hours_line(
+    line: str | bytes,
+    line_number: int,
+    positions: list[int],
+    width: int,
+    on_error: Callable[[RowError], object] | None,
+) -> tuple[BusinessHoursRow, list[str]] | None:
+    """A business-hours line through the general parser: the row and its values, or None (rejected
+    to `on_error`, or blank)."""
+    values = _pick(line, positions, width)
+    if values is None:
+        reason = _row_problem(line, width)
+        if reason is not None and on_error is not None:
+            on_error(RowError(line_number, reason, raw_text(line)))
+        return None
+    try:
+        return _parse_hours(values), values
+    except _BadRow as exc:
+        if on_error is not None:
+            on_error(RowError(line_number, str(exc), raw_text(line)))
+        return None
 
 
 def read_timezones_by_store(
