@@ -44,10 +44,15 @@ def build_array_report(
     timeline = timelines(polls, since_us, now_us)
     reported = np.flatnonzero(timeline.has_polls).tolist()
     store_ids = [polls.store_ids[code] for code in reported]
-    week_business = [
-        business_intervals_utc(hours_by_store.get(store), timezone_by_store.get(store), since_us, now_us)
-        for store in store_ids
-    ]
+    # Stores share schedules: each distinct (hours, timezone) is converted once.
+    business_of: dict[tuple[tuple[WeeklyInterval, ...], str | None], tuple[tuple[int, int], ...]] = {}
+    week_business = []
+    for store in store_ids:
+        key = (tuple(hours_by_store.get(store, ())), timezone_by_store.get(store))
+        intervals = business_of.get(key)
+        if intervals is None:
+            intervals = business_of[key] = business_intervals_utc(*key, since_us, now_us)
+        week_business.append(intervals)
     codes, opens, closes = _flat_intervals(reported, week_business)
     business, active = window_times(timeline, codes, opens, closes)
     business = _round_half_up(business[:, reported])
