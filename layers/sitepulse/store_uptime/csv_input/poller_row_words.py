@@ -54,16 +54,19 @@ class _WordShape:
 
     def __init__(self, template: bytes) -> None:
         digits = _word(template, b"9")
-        self.literals = _U64(_word(template, bytes(set(template) - {ord("9"), ord("?")})))
-        self.expected = _U64(int.from_bytes(template, "little")) & self.literals
+        literals = _word(template, bytes(set(template) - {ord("9"), ord("?")}))
+        # Literal bytes must equal the template; digit bytes must have a high nibble of 3 ...
+        self.checked = _U64(literals | (digits & _HIGH_NIBBLES))
+        self.expected = _U64((int.from_bytes(template, "little") & literals) | (digits & _ZEROS))
+        # ... and still have it after adding 6 (0x3A-0x3F become 0x40-0x45).
+        self.sixes = _U64(digits & _SIXES)
         self.high = _U64(digits & _HIGH_NIBBLES)
         self.zeros = _U64(digits & _ZEROS)
-        self.sixes = _U64(digits & _SIXES)
         self.low = _U64(digits & _LOW_NIBBLES)
 
     def deviation(self, words: np.ndarray) -> np.ndarray:
         """Zero where the word has the shape, non-zero where it has not."""
-        wrong = ((words ^ self.expected) & self.literals) | ((words & self.high) ^ self.zeros)
+        wrong = (words & self.checked) ^ self.expected
         wrong |= ((words + self.sixes) & self.high) ^ self.zeros
         return wrong
 
@@ -123,8 +126,8 @@ def status_words(tail: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _byte(pairs: list[np.ndarray], index: int) -> Int64Array:
-    """Byte `index` of the stamp's pair words, as int64."""
-    return ((pairs[index // 8] >> _U64(8 * (index % 8))) & _U64(0xFF)).astype(np.int64)
+    """Byte `index` of the stamp's pair words (each a contiguous uint64 column), as int64."""
+    return pairs[index // 8].view(np.uint8)[index % 8 :: 8].astype(np.int64)
 
 
 def stamp_us(tail: np.ndarray) -> tuple[Int64Array, np.ndarray]:
