@@ -359,7 +359,7 @@ _PLAIN_ROWS = st.tuples(
     st.sampled_from(_PLAIN_STAMPS),
 ).map(",".join)
 _NEAR_ROWS = st.tuples(
-    st.sampled_from(_NUMERIC_IDS),
+    st.sampled_from([*_NUMERIC_IDS, " 10", "10 ", '"10"', "+10", "1e3", "١٠"]),  # some read as "10" by both
     st.sampled_from(
         ["active", "inactive", "Active", "inactive ", "inactivE", "activ", "nactive", "iinactive"]
     ),
