@@ -1,23 +1,21 @@
 """A status-poll file read into `PollArrays` with numpy: the offline report's parser.
 
 Same accept/reject rules, same rejected rows and line numbers as `csv_rows.read_polls_by_store`
-(`tests/unit/store_uptime/csv_input/test_poll_array_reader.py` checks it against the general
-parser). Each block of lines from the one line splitter (`ingest.csv_lines.iter_byte_blocks`,
-~1 MiB) is parsed columnar when the header is the poller's (`store_id,status,timestamp_utc`):
+(`tests/unit/store_uptime/csv_input/test_csv_rows.py` checks it against the general parser).
+Each block of lines from the one line splitter (`ingest.csv_lines.iter_byte_blocks`, ~1 MiB, so
+BOM, CRLF and overlong lines follow the ingestion's rules) is parsed columnar when the header is
+the poller's (`store_id,status,timestamp_utc`):
 
-* line and comma positions with `np.flatnonzero` over the block's bytes; a row is taken only
-  with exactly two commas;
-* the status is compared as one 8-byte word after the first comma (`active,` or `inactive`);
-* the store id must be 1-19 ASCII digits without a leading zero: then it is its own integer
-  key (a uint64), and byte-for-byte the id the general parser keeps;
-* the timestamp must be the canonical poller form `YYYY-MM-DD HH:MM:SS.ffffff UTC` (30 bytes):
-  its 30 bytes are gathered per row, checked against the shape, and the civil date, time and
-  fraction become epoch microseconds with integer arithmetic (days from civil), validated as
-  `datetime` would (month, day of month with leap years, hour, minute, second).
+* line ends with `np.flatnonzero` over the block's bytes (a CRLF's CR is dropped);
+* each row is read from its end (`poller_row_words`): the last 30 bytes must be the canonical
+  stamp `YYYY-MM-DD HH:MM:SS.ffffff UTC`, valid as `datetime` has it; before it `,active,` or
+  `,inactive,`; before that, from the line's start, the store id, which must be 1-19 ASCII
+  digits without a leading zero: then it is its own uint64 key and, byte for byte, the id the
+  general parser keeps. Such a row has exactly two commas and nothing to trim or unquote.
 
-Any other row (a CRLF line end is fine; quotes, blank lines, spaces to trim, other spellings,
-short fractions, other store ids, bad values) goes alone through `csv_rows.load_poll_row`, the
-general parser, with its own line number, into a dict merged at the end.
+Any other row (quotes, blank lines, spaces to trim, other spellings, short fractions, other
+store ids, bad values) goes alone through `csv_rows.load_poll_row`, the general parser, with its
+own line number, into a dict merged at the end.
 """
 
 from __future__ import annotations

@@ -11,8 +11,10 @@ handful of integer operations over all rows at once check the layout and decode 
   into its number (a uint64) with the classic eight-digits-per-word multiply-shift steps
   (`store_keys`). Such an id is the only text its number spells, so the number is its key.
 
-A digit byte is checked with `(b & 0xF0) == 0x30` and `((b + 6) & 0xF0) == 0x30`; an addition
-never carries out of a byte that passes the first test, so words need no unpacking.
+A digit byte is checked with `(b & 0xF0) == 0x30` and `((b + 6) & 0xF0) == 0x30`: adding 6 never
+carries out of a byte that passes the first test (and a row with a byte that fails it is
+refused anyway), so whole words are checked at once. The decoded bytes are read back through
+a uint8 view, which assumes a little-endian host (x86_64 and arm64 Lambda both are).
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ ID_BYTES = 24
 ID_DIGITS = 19  # 10**19 - 1 < 2**64
 
 _U64 = np.uint64
-_ALL_BYTES = 0xFFFF_FFFF_FFFF_FFFF
 _LOW_NIBBLES = 0x0F0F_0F0F_0F0F_0F0F
 _HIGH_NIBBLES = 0xF0F0_F0F0_F0F0_F0F0
 _ZEROS = 0x3030_3030_3030_3030  # eight ASCII '0'
