@@ -39,7 +39,7 @@ def test_every_api_function_and_the_authorizer_use_snapstart(resources: dict[str
     assert not missing, f"without SnapStart + AutoPublishAlias: {sorted(missing)}"
 
 
-def test_functions_invoked_unqualified_do_not_pay_for_snapshots(resources: dict[str, Any], stack: Stack) -> None:
+def test_functions_invoked_unqualified_pay_for_no_snapshot(resources: dict[str, Any], stack: Stack) -> None:
     # Step Functions, the schedule and S3 events invoke $LATEST, which SnapStart never applies to.
     routed = {name for name, function in stack.functions.items() if function.routes}
     others = set(stack.functions) - routed - {"AuthorizerFunction"}
@@ -56,7 +56,7 @@ def test_an_alias_reference_resolves_to_the_function_locally(stack: Stack) -> No
     assert stack.authorizers["ApiKeyAuthorizer"].function == "AuthorizerFunction"
 
 
-def test_an_alias_or_version_reference_anywhere_is_the_function_arn_locally(resources: dict[str, Any]) -> None:
+def test_alias_and_version_references_are_the_function_arn_locally(resources: dict[str, Any]) -> None:
     from local.template import _Resolver
 
     resolver = _Resolver({"Resources": resources})
