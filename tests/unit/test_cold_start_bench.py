@@ -14,7 +14,6 @@ from botocore.exceptions import ClientError
 from bench import cold_start
 from bench.cold_start_replay import install
 
-
 PREFIX = "com.amazonaws.dynamodb.v20120810"
 
 
