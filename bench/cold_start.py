@@ -2,16 +2,20 @@
 
     python -m bench.cold_start [--rounds 5] [--function OccupancyReadFunction ...]
 
-Each sample is a fresh interpreter that imports the function's handler module (`app`) with
-the function's own environment from template.yaml (Globals + its Environment, references
-resolved as `make run` does) and `PYTHONPATH` = the function's code dir + `layers/`, and
-reports how long the import took. The baseline sample imports boto3 and creates a DynamoDB
-client, the least any of these functions does. Rounds are interleaved (baseline, then every
-function, again and again) so machine load hits all alike; the figure is the median per
-function and its ratio to the baseline median. Target: ratio <= 1.3 for every function.
+Each sample is a fresh interpreter with the function's own environment from template.yaml
+(Globals + its Environment, references resolved as `make run` does) and `PYTHONPATH` = the
+function's code dir + `layers/`. It times init (`import app`) and then the first request: the
+function's event from `events/`, with AWS answered at botocore's HTTP layer from answers
+recorded against moto just before (`bench.cold_start_replay`), so work deferred from init to
+the first request is counted too. Wall and CPU seconds of both are kept. The baseline imports
+boto3, creates a DynamoDB client and makes one GetItem; two more reference rows measure the
+libraries alone (the floor: + pydantic, one model and Powertools' Logger; then + Powertools'
+HTTP resolver with validation). Rounds are interleaved (references, then every function, again
+and again) so machine load hits all alike; the figures are medians and their ratio to the
+baseline's. Target: ratio <= 1.3 for every function, for init and for init + first request.
 
-Not in Lambda (no `AWS_LAMBDA_FUNCTION_NAME`), Powertools' Tracer is disabled, as it is under
-`sam local`; in AWS, with `Tracing: Active`, the X-Ray SDK is imported on first use.
+Not in Lambda (no `LAMBDA_TASK_ROOT`), Powertools' Tracer is disabled, as it is under
+`sam local`; in AWS, with `Tracing: Active`, the X-Ray SDK is imported at init.
 """
 
 from __future__ import annotations
