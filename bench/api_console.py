@@ -9,7 +9,7 @@ Histories are seeded straight into moto with the items the write paths produce.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,10 +17,11 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from bench.api_occupancy import seed
 from bench.cost import CostMeter
 from bench.harness import CONTEXT, api_event, bench_environment
 from local import moto_dynamodb
-from local.functions import FunctionPool
+from local.inprocess import load_handler_module
 from local.provision import create_table
 from local.stack import ROOT
 from local.template import load_stack
@@ -33,35 +34,14 @@ TEMPERATURE_BOUND = "1 Query page per ~3,000 buckets (+1 GetItem if empty): <= 4
 LISTING_BOUND = "1 Query"
 
 
-def _seed_occupancy(client: Any, table: str, sensor: str, days: int) -> None:
-    """Aggregates of one event per 10 minutes (+2 in, +1 out) over `days` before NOW."""
-    from sitepulse.occupancy.buckets import buckets_of
-    from sitepulse.occupancy.repository import _sensor_pk  # the write path's key
+def _occupancy_history(sensor: str, days: int) -> Iterator[Any]:
+    """One event per 10 minutes (+2 in, +1 out) over `days` before NOW."""
+    from sitepulse.occupancy.repository import StoredEvent
 
-    summary: dict[str, int] = defaultdict(int)
-    items: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     at = NOW - timedelta(days=days)
     while at < NOW:
-        names = buckets_of(at)
-        summary["in"] += 2
-        summary["out"] += 1
-        summary["events"] += 1
-        summary[names.year_attr] += 1
-        summary[names.month_attr] += 1
-        items[names.month_key][names.day_attr] += 1
-        items[names.day_key][names.hour_attr] += 1
-        items[names.hour_key][names.minute_attr] += 1
+        yield StoredEvent(sensor, at, 2, 1)
         at += timedelta(minutes=10)
-    rows = [("SUMMARY", {**summary, "gsi1pk": "SENSOR", "gsi1sk": sensor}), *items.items()]
-    requests = []
-    for sk, values in rows:
-        item = {"pk": {"S": _sensor_pk(sensor)}, "sk": {"S": sk}}
-        item |= {k: {"S": v} if isinstance(v, str) else {"N": str(v)} for k, v in values.items()}
-        requests.append({"PutRequest": {"Item": item}})
-    for start in range(0, len(requests), 25):
-        pending: dict[str, Any] = {table: requests[start : start + 25]}
-        while pending:
-            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
 
 
 def _get(
@@ -85,8 +65,9 @@ def run() -> None:
         layers = [stack.root / "layers"]
         names = ("OccupancyReadFunction", "TemperatureReadFunction", "ReportsApiReadFunction")
         names += ("BookingsReadFunction", "BookingsWriteFunction")
-        load = {name: FunctionPool(stack.functions[name], layers).load_module() for name in names}
+        load = {name: load_handler_module(stack.functions[name], layers) for name in names}
         from sitepulse.common.aws import dynamodb
+        from sitepulse.occupancy.repository import OccupancyRepository
         from sitepulse.temperature.repository import TemperatureRepository
 
         meter = CostMeter(dynamodb())  # the handlers' shared, cached client
@@ -102,9 +83,10 @@ def run() -> None:
         occupancy = load["OccupancyReadFunction"]
         temperature = load["TemperatureReadFunction"]
         repository = TemperatureRepository(client, stack.tables["TemperatureTable"].name)
+        occupancy_writes = OccupancyRepository(client, stack.tables["OccupancyTable"].name)
         for history, days in HISTORIES.items():
             sensor, room = f"bench-{days}d", f"room-{days}d"
-            _seed_occupancy(client, stack.tables["OccupancyTable"].name, sensor, days)
+            seed(occupancy_writes, _occupancy_history(sensor, days), raw_events=False)  # series read none
             hours = days * 24
             repository.bulk_load(
                 "bench",

@@ -1,23 +1,26 @@
 """Occupancy cost per call, for sensors with 1 day, 1 month and 1 year of one-event-per-minute history.
 
-Histories are seeded straight into DynamoDB (moto, in-process) with the same
-items the write path produces: raw events plus the summary / month / day
-aggregates, built with the production bucket code. Then the real handlers run
-and every DynamoDB call they make is counted.
+Histories are seeded straight into DynamoDB (moto, in-process) with exactly the
+items the write path produces: each event's real write transaction (the event and
+its summary / month / day / hour-of-minutes aggregates), folded and batch-written
+(`seed`). Then the real handlers run and every DynamoDB call they make is counted.
+
+    python -m bench.api_occupancy ["1 day" "1 month"]     (default: every history)
 """
 
 from __future__ import annotations
 
-import statistics
+import re
+import sys
 import time
-from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 from moto import mock_aws
 
-from bench.cost import CostMeter
+from bench.cost import CostMeter, median_ms
 from bench.harness import CONTEXT, api_event, bench_environment
 from local import moto_dynamodb
 from local.inprocess import load_handler_module
@@ -29,64 +32,92 @@ HISTORIES = {"1 day": 1, "1 month": 30, "1 year": 365}
 START = datetime(2023, 1, 1, tzinfo=UTC)
 
 
-def _seed(client: Any, table: str, sensor: str, days: int) -> None:
-    from sitepulse.occupancy.buckets import buckets_of
-    from sitepulse.occupancy.repository import _event_sk, _events_pk, _sensor_pk  # the write path's keys
+def history(sensor: str, minutes: int, start: datetime = START) -> Iterator[Any]:
+    """One event per minute from `start`, with varying counts (the bench's sensor history)."""
+    from sitepulse.occupancy.repository import StoredEvent
 
-    summary: dict[str, int] = defaultdict(int)
-    months: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    hours: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for minute in range(minutes):
+        ts = start + timedelta(minutes=minute)
+        yield StoredEvent(sensor, ts, (minute * 7) % 5, (minute * 3) % 5)
+
+
+def seed(repository: Any, events: Iterable[Any], *, raw_events: bool = True) -> None:
+    """Store `events` exactly as the write path does, at bulk speed (`raw_events=False`: only
+    the aggregates, for reads that never touch raw events, such as series).
+
+    Each event's write transaction is the real one (`OccupancyRepository._record_items`: the
+    event Put and the ADDs / SETs into its summary, month, day and hour-of-minutes items);
+    its actions are applied here as DynamoDB would, the aggregates summed in memory, and
+    everything written with BatchWriteItem (a year is 525,600 transactions otherwise). An
+    action this fold does not know fails the bench instead of seeding something else.
+    """
+    client, table = repository._client, repository._table
+    aggregates: dict[tuple[str, str], dict[str, Any]] = {}
     requests: list[dict[str, Any]] = []
 
-    def flush() -> None:
-        pending: dict[str, Any] = {table: requests[:]}
-        while pending:
-            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-        requests.clear()
+    def put(item: dict[str, Any]) -> None:
+        requests.append({"PutRequest": {"Item": item}})
+        if len(requests) == 25:
+            _batch_write(client, table, requests)
 
-    for minute in range(days * 1440):
-        ts = START + timedelta(minutes=minute)
-        in_count, out_count = (minute * 7) % 5, (minute * 3) % 5
-        names = buckets_of(ts)
-        net = in_count - out_count
-        summary["in"] += in_count
-        summary["out"] += out_count
-        summary["events"] += 1
-        summary[names.year_attr] += net
-        summary[names.month_attr] += net
-        months[names.month_key][names.day_attr] += net
-        hours[names.day_key][names.hour_attr] += net
-        item = {"pk": {"S": _events_pk(sensor, ts)}, "sk": {"S": _event_sk(ts)},
-                "in": {"N": str(in_count)}, "out": {"N": str(out_count)}}  # fmt: skip
-        requests.append({"PutRequest": {"Item": item}})
-        if len(requests) == 25:
-            flush()
-    aggregates = [("SUMMARY", dict(summary) | {"gsi1pk": "SENSOR", "gsi1sk": sensor})]
-    aggregates += [(key, dict(values)) for key, values in {**months, **hours}.items()]
-    for sk, values in aggregates:
-        item = {"pk": {"S": _sensor_pk(sensor)}, "sk": {"S": sk}}
-        item |= {k: {"S": v} if isinstance(v, str) else {"N": str(v)} for k, v in values.items()}
-        requests.append({"PutRequest": {"Item": item}})
-        if len(requests) == 25:
-            flush()
+    for event in events:
+        for action in repository._record_items(event):
+            if set(action) == {"Put"} and action["Put"]["ConditionExpression"] == "attribute_not_exists(pk)":
+                if raw_events:  # a new event: every seeded instant is distinct
+                    put(action["Put"]["Item"])
+            elif set(action) == {"Update"}:
+                _apply_update(aggregates, action["Update"])
+            else:
+                raise ValueError(f"the seed does not know this write action: {action}")
+    for item in aggregates.values():
+        put(item)
     if requests:
-        flush()
+        _batch_write(client, table, requests)
+
+
+_UPDATE_FIELDS = {
+    "TableName",
+    "Key",
+    "UpdateExpression",
+    "ExpressionAttributeNames",
+    "ExpressionAttributeValues",
+}
+_CLAUSES = re.compile(r"(ADD|SET|REMOVE|DELETE)\s+(.*?)(?=\s+(?:ADD|SET|REMOVE|DELETE)\s|$)")
+
+
+def _apply_update(items: dict[tuple[str, str], dict[str, Any]], update: dict[str, Any]) -> None:
+    """`ADD #a :n` (numbers) and `SET #a = :v`, the only forms the occupancy write uses."""
+    if not set(update) <= _UPDATE_FIELDS:
+        raise ValueError(f"the seed does not know this update: {sorted(set(update) - _UPDATE_FIELDS)}")
+    key = update["Key"]
+    item = items.setdefault((key["pk"]["S"], key["sk"]["S"]), dict(key))
+    names = update.get("ExpressionAttributeNames", {})
+    values = update["ExpressionAttributeValues"]
+    for verb, clauses in _CLAUSES.findall(update["UpdateExpression"].strip()):
+        for clause in clauses.split(","):
+            if verb == "ADD":
+                name, value = clause.split()
+                before = int(item.get(names.get(name, name), {"N": "0"})["N"])
+                item[names.get(name, name)] = {"N": str(before + int(values[value]["N"]))}
+            elif verb == "SET" and clause.count("=") == 1:
+                name, value = (part.strip() for part in clause.split("="))
+                item[names.get(name, name)] = values[value]
+            else:
+                raise ValueError(f"the seed does not know this update: {verb} {clause}")
+
+
+def _batch_write(client: Any, table: str, requests: list[dict[str, Any]]) -> None:
+    pending: dict[str, Any] = {table: requests[:]}
+    while pending:
+        pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+    requests.clear()
 
 
 def _measure(meter: CostMeter, call: Any, repeat: int = 10) -> tuple[int, float, float, float]:
     """Requests and capacity of one call; median total and handler-only (minus moto) milliseconds."""
     meter.reset()
     call()
-    requests, capacity = meter.total_requests, meter.capacity
-    totals, own = [], []
-    for _ in range(repeat):
-        meter.reset()
-        began = time.perf_counter()
-        call()
-        elapsed = time.perf_counter() - began
-        totals.append(elapsed * 1000)
-        own.append((elapsed - meter.aws_seconds) * 1000)
-    return requests, capacity, statistics.median(totals), statistics.median(own)
+    return meter.total_requests, meter.capacity, *median_ms(meter, call, repeat)
 
 
 def _calls(read: Any, write: Any, sensor: str, probe: datetime, read_meter: CostMeter,
@@ -111,7 +142,7 @@ def _calls(read: Any, write: Any, sensor: str, probe: datetime, read_meter: Cost
     ]
 
 
-def run() -> None:
+def run(histories: Iterable[str] = HISTORIES) -> None:
     stack = load_stack(ROOT / "template.yaml")
     bench_environment(stack)
     with mock_aws():
@@ -129,10 +160,11 @@ def run() -> None:
             f"{'history':<9} {'events':>7}  {'call':<20} {'requests':>8} {'capacity':>8} "
             f"{'total ms':>9} {'own ms':>7}"
         )
-        for label, days in HISTORIES.items():
+        for label in histories:
+            days = HISTORIES[label]
             sensor = f"bench-{days}d"
             began = time.perf_counter()
-            _seed(client, table.name, sensor, days)
+            seed(write.service._repository, history(sensor, days * 1440))
             seeded = time.perf_counter() - began
             probe = START + timedelta(days=days - 1, hours=13, minutes=37, seconds=30)
             for name, call, meter in _calls(read, write, sensor, probe, read_meter, write_meter):
@@ -152,4 +184,4 @@ def run() -> None:
 
 
 if __name__ == "__main__":
-    run()
+    run(sys.argv[1:] or HISTORIES)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import statistics
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,7 +25,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from bench.cost import CostMeter
+from bench.cost import CostMeter, median_ms
 from bench.harness import CONTEXT, api_event, bench_environment, item_size
 from local.inprocess import load_handler_module
 from local.provision import create_table
@@ -39,7 +38,7 @@ END = datetime(2024, 12, 10, 16, 45, 30, 250000, tzinfo=UTC)  # odd offset: both
 
 
 class Sizer:
-    """Estimated capacity from DynamoDB's sizing rules, and the time spent inside DynamoDB calls.
+    """Estimated capacity from DynamoDB's sizing rules (the time inside DynamoDB calls: `CostMeter`).
 
     Reads: a Query costs the summed size of the items it returns rounded up to 4 KB (strongly
     consistent: 1 unit per 4 KB). Writes: a transaction costs 2 units per item per KB (all < 1 KB).
@@ -51,14 +50,10 @@ class Sizer:
         events.register("after-call.dynamodb.Query", self._query)
         events.register("after-call.dynamodb.GetItem", self._get)
         events.register("provide-client-params.dynamodb.TransactWriteItems", self._transaction)
-        events.register("before-call.dynamodb.*", self._started)
-        events.register("after-call.dynamodb.*", self._finished)
 
     def reset(self) -> None:
         self.read_units = 0.0
         self.write_units = 0.0
-        self.dynamodb_seconds = 0.0
-        self._began = 0.0
 
     def _query(self, parsed: dict[str, Any], **_: Any) -> None:
         self.read_units += math.ceil(sum(map(item_size, parsed.get("Items", []))) / 4096) or 1
@@ -68,12 +63,6 @@ class Sizer:
 
     def _transaction(self, params: dict[str, Any], **_: Any) -> None:
         self.write_units += 2 * len(params.get("TransactItems", []))
-
-    def _started(self, **_: Any) -> None:
-        self._began = time.perf_counter()
-
-    def _finished(self, **_: Any) -> None:
-        self.dynamodb_seconds += time.perf_counter() - self._began
 
 
 @dataclass
@@ -94,16 +83,8 @@ def _measure(meter: CostMeter, sizer: Sizer, call: Any, repeat: int) -> Figures:
     figures = Figures(
         meter.total_requests, meter.capacity, sizer.read_units, sizer.write_units, 0.0, 0.0, result
     )
-    total, own = [], []
-    for _ in range(repeat):
-        sizer.reset()
-        began = time.perf_counter()
-        call()
-        elapsed = time.perf_counter() - began
-        total.append(elapsed * 1000)
-        own.append((elapsed - sizer.dynamodb_seconds) * 1000)
     if repeat:
-        figures.median_ms, figures.own_ms = statistics.median(total), statistics.median(own)
+        figures.median_ms, figures.own_ms = median_ms(meter, call, repeat)
     return figures
 
 

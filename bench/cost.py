@@ -7,8 +7,10 @@ it, and the capacity DynamoDB (here: moto) reports is summed.
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,3 +56,17 @@ class CostMeter:
     @property
     def total_requests(self) -> int:
         return sum(self.requests.values())
+
+
+def median_ms(meter: CostMeter, call: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    """Median milliseconds of `repeat` calls: in total, and outside the DynamoDB calls `meter`
+    sees (the handler's own cost; moto's latency is not DynamoDB's)."""
+    totals, own = [], []
+    for _ in range(repeat):
+        meter.reset()
+        began = time.perf_counter()
+        call()
+        elapsed = time.perf_counter() - began
+        totals.append(elapsed * 1000)
+        own.append((elapsed - meter.aws_seconds) * 1000)
+    return statistics.median(totals), statistics.median(own)

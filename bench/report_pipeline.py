@@ -35,6 +35,7 @@ import boto3
 from moto import mock_aws
 
 from bench.cost import CostMeter
+from bench.report_offline import DATA, GENERATOR, POLLS, ensure_polls  # the same full-scale file
 from local import moto_patches
 from local.inprocess import merged_environment
 from local.provision import create_table
@@ -44,11 +45,6 @@ from local.template import load_stack
 if str(ROOT / "layers") not in sys.path:
     sys.path.insert(0, str(ROOT / "layers"))  # the Lambda layer, as in the functions
 
-SHARED = Path(os.environ.get("SITEPULSE_SHARED", ROOT.parent / "shared"))
-DATA = SHARED / "data" / "loop_2023"
-GENERATOR = SHARED / "tools" / "gen_store_polls.py"
-OUT = ROOT / "bench" / "out"
-POLLS = OUT / "store_polls_full.csv"  # shared with bench/report_offline.py
 
 # Assumed in-region latency per request (ms) for the Lambda-time estimate.
 LATENCY_MS = {
@@ -63,20 +59,6 @@ S3_STREAM_MB_PER_S = 60.0  # one GET stream inside Lambda
 WRITE_THREADS = 4  # BatchWriter workers
 READ_THREADS = 4  # shard bucket readers
 MOTO_CONFIG = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}
-
-
-def ensure_polls() -> None:
-    if POLLS.exists():
-        return
-    OUT.mkdir(parents=True, exist_ok=True)
-    print(f"generating {POLLS.relative_to(ROOT)} (once) ...", file=sys.stderr, flush=True)
-    partial = POLLS.with_suffix(".partial")
-    subprocess.run(
-        [sys.executable, str(GENERATOR), "--data", str(DATA), "--out", str(partial)],
-        check=True,
-        stdout=sys.stderr,
-    )
-    partial.rename(POLLS)
 
 
 def _estimate_ms(requests: Counter[str], parallel: dict[str, int]) -> float:

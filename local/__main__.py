@@ -75,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-schedules", action="store_true", help="do not run scheduled functions")
     parser.add_argument(
-        "--no-divert", action="store_true", help="leave the functions' logs on the terminal (debugging)"
+        "--no-divert",
+        action="store_true",
+        help="leave this process's other output (moto, warnings, tracebacks, each scheduled run's result) "
+        "on the terminal instead of logs/stack.log (debugging); the functions' logs stay in "
+        "logs/<LogicalId>.log either way",
     )
     args = parser.parse_args(argv)
     try:

@@ -5,10 +5,10 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from sitepulse.access.edge import current_limits
-from sitepulse.common.durations import DURATION_PATTERN
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.openapi_responses import api_responses, linked
 from sitepulse.common.pagination import TOKEN_QUERY
+from sitepulse.common.series_query import series_query
 from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
 from sitepulse.common.timestamps import INSTANT_QUERY, MAX_LENGTH
 from sitepulse.occupancy.models import SENSOR_PATTERN, Occupancy, OccupancySeries, SensorList
@@ -27,6 +27,11 @@ AtInstant = Annotated[
         json_schema_extra=INSTANT_QUERY,
     ),
 ]
+SeriesFrom, SeriesTo, SeriesStep = series_query(
+    grain="minute",
+    default_span="24 h",
+    steps="5m … 1d, a whole number of minutes (15m, 1h, PT30M); default 1h",
+)
 OCCUPANCY_RESPONSES = api_responses({200: "People inside (never negative)"}, not_found="Unknown sensor")
 
 
@@ -75,31 +80,9 @@ def occupancy(sensor: SensorPath, at_instant: AtInstant = None) -> Occupancy:
 )
 def occupancy_series(
     sensor: SensorPath,
-    from_: Annotated[
-        str | None,
-        Query(
-            alias="from",
-            max_length=MAX_LENGTH,
-            description=f"Floored to the minute; default to − 24 h. {INSTANT_DESCRIPTION}",
-            json_schema_extra=INSTANT_QUERY,
-        ),
-    ] = None,
-    to: Annotated[
-        str | None,
-        Query(
-            max_length=MAX_LENGTH,
-            description=f"Floored to the minute; default now. {INSTANT_DESCRIPTION}",
-            json_schema_extra=INSTANT_QUERY,
-        ),
-    ] = None,
-    step: Annotated[
-        str | None,
-        Query(
-            max_length=32,
-            description="5m … 1d, a whole number of minutes (15m, 1h, PT30M); default 1h",
-            json_schema_extra={"pattern": DURATION_PATTERN},
-        ),
-    ] = None,
+    from_: SeriesFrom = None,
+    to: SeriesTo = None,
+    step: SeriesStep = None,
 ) -> OccupancySeries:
     return service.series(sensor, from_, to, step)
 

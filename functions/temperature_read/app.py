@@ -9,6 +9,7 @@ from sitepulse.common.durations import DURATION_PATTERN
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.openapi_responses import api_responses, linked
 from sitepulse.common.pagination import TOKEN_QUERY
+from sitepulse.common.series_query import series_query
 from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
 from sitepulse.common.timestamps import INSTANT_QUERY, MAX_LENGTH
 from sitepulse.temperature.models import (
@@ -25,6 +26,9 @@ service = temperature_service()
 app = create_app()
 
 IdPath = Annotated[str, Path(pattern=ID_PATTERN, description=ID_DESCRIPTION)]
+SeriesFrom, SeriesTo, SeriesStep = series_query(
+    grain="hour", default_span="7 days", steps="A whole number of hours (1h, 6h, 1d, PT2H); default 1h"
+)
 
 
 @app.get(
@@ -69,31 +73,9 @@ def average_temperature(
 def temperature_series(
     building: IdPath,
     room: IdPath,
-    from_: Annotated[
-        str | None,
-        Query(
-            alias="from",
-            max_length=MAX_LENGTH,
-            description=f"Floored to the hour; default to − 7 days. {INSTANT_DESCRIPTION}",
-            json_schema_extra=INSTANT_QUERY,
-        ),
-    ] = None,
-    to: Annotated[
-        str | None,
-        Query(
-            max_length=MAX_LENGTH,
-            description=f"Floored to the hour; default now. {INSTANT_DESCRIPTION}",
-            json_schema_extra=INSTANT_QUERY,
-        ),
-    ] = None,
-    step: Annotated[
-        str | None,
-        Query(
-            max_length=32,
-            description="A whole number of hours (1h, 6h, 1d, PT2H); default 1h",
-            json_schema_extra={"pattern": DURATION_PATTERN},
-        ),
-    ] = None,
+    from_: SeriesFrom = None,
+    to: SeriesTo = None,
+    step: SeriesStep = None,
 ) -> TemperatureSeries:
     return service.series(building, room, from_, to, step)
 

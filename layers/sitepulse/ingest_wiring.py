@@ -20,7 +20,7 @@ from sitepulse.common.settings import load_settings
 from sitepulse.ingest.ledger import IngestionLedger
 from sitepulse.ingest.runner import IngestionRunner, RunLimits
 from sitepulse.ingest.sink import Sink
-from sitepulse.store_uptime.csv_input.sinks import BusinessHoursSink, StatusPollSink, TimezoneSink
+from sitepulse.store_uptime.csv_input.sinks import business_hours_sink, status_poll_sink, timezone_sink
 from sitepulse.store_uptime.storage.writer import StoreDataWriter
 
 
@@ -39,9 +39,9 @@ def sinks(settings: IngestSettings) -> dict[str, Sink]:
     started while a large status file is ingested already sees the stores' hours."""
     writer = StoreDataWriter(dynamodb(), settings.stores_table)
     return {
-        "timezones": TimezoneSink(writer),
-        "business_hours": BusinessHoursSink(writer),
-        "store_status": StatusPollSink(writer),
+        "timezones": timezone_sink(writer),
+        "business_hours": business_hours_sink(writer),
+        "store_status": status_poll_sink(writer),
         "booking_events": BookingEventSink(
             BookingService(BookingRepository(dynamodb(), settings.bookings_table))
         ),

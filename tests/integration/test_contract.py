@@ -51,29 +51,18 @@ def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStac
 
 
 def _ingest_some_polls(stack: RunningStack) -> None:
-    import json
-    import subprocess
-    import sys
-
-    from tests.integration.conftest import ROOT
+    from tests.integration.test_reports_api import ingest_files
     from tests.unit.store_uptime.scenario import build_scenario
 
     scenario = build_scenario(stores=4, seed=5, prefix="fuzz-")
-    s3 = stack.client("s3")
-    bucket = stack.state["buckets"]["DataBucket"]
-    for key, text in {
-        "incoming/business_hours/fuzz-hours.csv": scenario.hours,
-        "incoming/timezones/fuzz-tz.csv": scenario.timezones,
-        "incoming/store_status/fuzz-2023-01-25T18.csv": scenario.polls,
-    }.items():
-        s3.put_object(Bucket=bucket, Key=key, Body=text.encode())
-    result = subprocess.run(
-        [sys.executable, "-m", "local.invoke", "--function", "IngestFunction",
-         "--event", str(ROOT / "events" / "IngestFunction.json"), "--state-file", str(stack.state_file)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert all(o["status"] == "Done" for o in json.loads(result.stdout)["objects"]), result.stdout
+    ingest_files(
+        stack,
+        {
+            "incoming/business_hours/fuzz-hours.csv": scenario.hours,
+            "incoming/timezones/fuzz-tz.csv": scenario.timezones,
+            "incoming/store_status/fuzz-2023-01-25T18.csv": scenario.polls,
+        },
+    )
 
 
 def test_excluded_checks_are_the_named_ones() -> None:

@@ -87,6 +87,14 @@ def mine(csv_bytes: bytes) -> list[str]:
     return [lines[0], *(line for line in lines[1:] if line.startswith(PREFIX))]
 
 
+def ingest_files(stack: RunningStack, files: dict[str, str]) -> None:
+    """Put these `incoming/<kind>/…` files (key → text) in the data bucket and ingest them."""
+    s3 = stack.client("s3")
+    for key, text in files.items():
+        s3.put_object(Bucket=stack.state["buckets"]["DataBucket"], Key=key, Body=text.encode())
+    ingest_until_done(stack, list(files))
+
+
 def ingest_until_done(stack: RunningStack, keys_: list[str]) -> None:
     """Run the ingestion until these objects are ingested (the stack's own schedule may have
     started on them first: then this run finds them leased or done, as it should)."""
@@ -120,9 +128,7 @@ def data(local_stack: RunningStack) -> dict[str, Any]:
         f"incoming/timezones/{PREFIX}tz.csv": scenario.timezones,
         f"incoming/store_status/{PREFIX}2023-01-25T16.csv": first,
     }
-    for key, text in files.items():
-        s3.put_object(Bucket=bucket, Key=key, Body=text.encode())
-    ingest_until_done(local_stack, list(files))
+    ingest_files(local_stack, files)
     return {"scenario": scenario, "first": first, "second": second, "s3": s3, "bucket": bucket}
 
 

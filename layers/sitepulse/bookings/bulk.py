@@ -32,7 +32,7 @@ from pydantic import ValidationError
 from sitepulse.bookings.ids import derived_event_id
 from sitepulse.bookings.models import BookingEventIn
 from sitepulse.bookings.service import BookingService
-from sitepulse.common.errors import ConflictError, InvalidInputError
+from sitepulse.common.errors import ConflictError, InvalidInputError, validation_message
 
 __all__ = ["BulkOutcome", "ingest_booking_rows", "parse_row"]
 
@@ -89,7 +89,7 @@ def _describe(error: ValidationError) -> str:
     parts = []
     for detail in error.errors():
         where = ".".join(str(part) for part in detail.get("loc", ())) or "row"
-        parts.append(f"{where}: {detail.get('msg', 'invalid value')}")
+        parts.append(f"{where}: {validation_message(detail)}")
     return "; ".join(parts)
 
 

@@ -267,7 +267,6 @@ class BookingRepository:
             "IndexName": EVENT_INDEX,
             "KeyConditionExpression": "gsi1pk = :hotels",
             "ExpressionAttributeValues": {":hotels": {"S": _HOTELS}},
-            "Limit": limit + 1,  # one more: a full last page carries no token to an empty page
         }
         # A position is a hotel marker: pk HOTEL#<id>, the same id on 10 digits in gsi1sk.
         start = HOTEL_LISTING.start_key(
@@ -281,21 +280,8 @@ class BookingRepository:
             },
             check=lambda values: values["pk"] == _hotel_pk(int(values["gsi1sk"])),
         )
-        if start is not None:
-            query["ExclusiveStartKey"] = start
-        response = self._client.query(**query)
-        hotels = [int(item["gsi1sk"]["S"]) for item in response["Items"]]
-        last_key = response.get("LastEvaluatedKey")
-        if len(hotels) > limit:
-            hotels = hotels[:limit]
-            last = hotels[-1]
-            last_key = {
-                "pk": {"S": _hotel_pk(last)},
-                "sk": {"S": _HOTEL_SK},
-                "gsi1pk": {"S": _HOTELS},
-                "gsi1sk": {"S": f"{last:0{_HOTEL_WIDTH}d}"},
-            }
-        return hotels, HOTEL_LISTING.token(last_key, None)
+        items, last_key = HOTEL_LISTING.query_page(self._client, query, limit, start)
+        return [int(item["gsi1sk"]["S"]) for item in items], HOTEL_LISTING.token(last_key, None)
 
     def list_events(
         self, criteria: EventQuery, limit: int, next_token: str | None

@@ -1,8 +1,14 @@
 """Domain errors, and the one body every error answer carries. Handlers never build error
 responses themselves: `sitepulse.common.http` maps these to HTTP status codes in one place."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
+
+# pydantic prefixes the message of an error a validator raised; the reader needs only the message.
+_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
 class FieldError(BaseModel):
@@ -25,6 +31,15 @@ class ErrorBody(BaseModel):
 
     def as_json(self) -> dict[str, object]:
         return self.model_dump(exclude_none=True)
+
+
+def validation_message(error: Mapping[str, Any]) -> str:
+    """The reason of one pydantic error (an item of `ValidationError.errors()`), for a person:
+    the one wording of the API's 422 `errors` and of the rows bulk ingestion rejects."""
+    message = str(error.get("msg") or "invalid value")
+    for prefix in _PYDANTIC_PREFIXES:
+        message = message.removeprefix(prefix)
+    return message
 
 
 class DomainError(Exception):

@@ -29,16 +29,13 @@ from sitepulse.common.errors import (
     InvalidInputError,
     NotFoundError,
     ServiceUnavailableError,
+    validation_message,
 )
 from sitepulse.common.observability import logger, metrics, tracer
 
 # API Gateway accepts up to 10 MB; no route of ours needs more than a few KB.
 MAX_BODY_BYTES = 256 * 1024
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
-
-
-# pydantic prefixes the message of an error a validator raised; the reader needs only the message.
-_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
 def error_body(message: str, errors: list[FieldError] | None = None) -> dict[str, Any]:
@@ -57,15 +54,8 @@ def _field_of(error: dict[str, Any]) -> str:
     return ".".join(loc) or "body"
 
 
-def _message_of(error: dict[str, Any]) -> str:
-    message = str(error.get("msg") or "invalid value")
-    for prefix in _PYDANTIC_PREFIXES:
-        message = message.removeprefix(prefix)
-    return message
-
-
 def describe_validation_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
-    return [FieldError(field=_field_of(err), message=_message_of(err)) for err in errors]
+    return [FieldError(field=_field_of(err), message=validation_message(err)) for err in errors]
 
 
 def validation_failed(details: list[FieldError]) -> tuple[str, list[FieldError]]:

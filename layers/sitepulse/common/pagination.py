@@ -20,6 +20,10 @@ Every listing declares one `Listing` (name + key attribute types) next to its qu
     start = SENSORS.start_key(token, filters, expected={"gsi1pk": "SENSOR", "gsi1sk": NAME_RE, ...})
     ... query(ExclusiveStartKey=start) ...
     next_token = SENSORS.token(response.get("LastEvaluatedKey"), filters)
+
+or, for a listing whose pages stop exactly at `limit` (one Query, one item more than asked):
+
+    items, last_key = SENSORS.query_page(client, query, limit, start)
 """
 
 from __future__ import annotations
@@ -96,6 +100,26 @@ class Listing:
         payload = {"v": TOKEN_VERSION, "l": self.name, "f": filters_digest(filters), "k": last_evaluated_key}
         raw = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def query_page(
+        self, client: Any, query: Mapping[str, Any], limit: int, start: Mapping[str, Any] | None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One Query page of at most `limit` raw items, and the key to continue after it (None:
+        nothing follows) for `token`.
+
+        Asks one item more than `limit`: a full page then carries a token only when an item
+        follows, never one to an empty page. Past `limit` the position is the last kept item's
+        key attributes (this listing's), which every item of a table or index query holds.
+        """
+        request = {**query, "Limit": limit + 1}
+        if start:
+            request["ExclusiveStartKey"] = start
+        response = client.query(**request)
+        items: list[dict[str, Any]] = response["Items"]
+        if len(items) > limit:
+            items = items[:limit]
+            return items, {name: items[-1][name] for name in self.key_types}
+        return items, response.get("LastEvaluatedKey")
 
     def start_key(
         self,

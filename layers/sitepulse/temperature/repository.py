@@ -233,7 +233,6 @@ class TemperatureRepository:
             "IndexName": BUILDING_INDEX,
             "KeyConditionExpression": "gsi1pk = :kind",
             "ExpressionAttributeValues": dynamo.to_item({":kind": _BUILDING_KIND}),
-            "Limit": limit + 1,  # one more: a full last page carries no token to an empty page
         }
         # A position is a building marker: pk BLDG#<name>, the same name in gsi1sk.
         start = BUILDING_LISTING.start_key(
@@ -247,18 +246,8 @@ class TemperatureRepository:
             },
             check=lambda values: values["pk"] == building_pk(values["gsi1sk"]),
         )
-        if start:
-            query["ExclusiveStartKey"] = start
-        response = self._client.query(**query)
-        names = [item["gsi1sk"]["S"] for item in response["Items"]]
-        last_key = response.get("LastEvaluatedKey")
-        if len(names) > limit:
-            names = names[:limit]
-            last = names[-1]
-            last_key = dynamo.to_item(
-                {"pk": building_pk(last), "sk": BUILDING_SK, "gsi1pk": _BUILDING_KIND, "gsi1sk": last}
-            )
-        return names, BUILDING_LISTING.token(last_key, None)
+        items, last_key = BUILDING_LISTING.query_page(self._client, query, limit, start)
+        return [item["gsi1sk"]["S"] for item in items], BUILDING_LISTING.token(last_key, None)
 
     def _query(self, pk: str, first_sk: str, last_sk: str) -> Iterable[dict[str, Any]]:
         # Strongly consistent: a client that just posted a reading expects the average to include it.
@@ -293,21 +282,13 @@ class TemperatureRepository:
             # The building marker shares the partition: rooms only.
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :rooms)",
             "ExpressionAttributeValues": dynamo.to_item({":pk": pk, ":rooms": "ROOM#"}),
-            # One more than asked: a full last page then carries no token to an empty page.
-            "Limit": limit + 1,
         }
         # A position is a room summary of this building's partition; the building is the filter.
         start = ROOM_LISTING.start_key(
             next_token, {"building": building}, expected={"pk": pk, "sk": _ROOM_SK}
         )
-        if start:
-            query["ExclusiveStartKey"] = start
-        response = self._client.query(**query)
-        items = [dynamo.from_item(item) for item in response["Items"]]
-        last_key = response.get("LastEvaluatedKey")
-        if len(items) > limit:
-            items = items[:limit]
-            last_key = {"pk": {"S": pk}, "sk": {"S": items[-1]["sk"]}}
+        page, last_key = ROOM_LISTING.query_page(self._client, query, limit, start)
+        items = [dynamo.from_item(item) for item in page]
         rooms = [
             StoredRoom(
                 room=item["room"],

@@ -86,7 +86,7 @@ def test_within_one_file_the_earlier_line_of_an_id_wins(service: BookingService)
         ({"id": "-4"}, "id: expected an integer"),
         ({"id": "1.0"}, "id: expected an integer"),
         ({"hotel_id": ""}, "hotel_id: expected an integer"),
-        ({"status": "3"}, "status: Value error, must be 1 (booking) or 2 (cancellation)"),
+        ({"status": "3"}, "status: must be 1 (booking) or 2 (cancellation)"),
         ({"status": "booked"}, "status: expected an integer"),
         ({"event_timestamp": "yesterday"}, "timestamp"),
         ({"event_timestamp": ""}, "timestamp"),
@@ -131,3 +131,9 @@ def test_factory_builds_the_service_from_bookings_table(
     assert function_env["BOOKINGS_TABLE"] == tables["BookingsTable"]
     service = booking_service()
     assert ingest_booking_rows(GOOD[:1], service).accepted == 1
+
+
+def test_a_rejected_row_reads_like_the_api_error_without_pydantic_prefixes() -> None:
+    # The same wording as the 422 of POST /api/events (`common.errors.validation_message`).
+    reason = parse_row({**GOOD[0][1], "status": "3"})
+    assert reason == "status: must be 1 (booking) or 2 (cancellation)"

@@ -95,7 +95,6 @@ class ReportRepository:
             "KeyConditionExpression": "gsi1pk = :kind",
             "ExpressionAttributeValues": {":kind": {"S": _REPORT_KIND}},
             "ScanIndexForward": False,
-            "Limit": limit + 1,  # one more: a full last page carries no token to an empty page
         }
         start = REPORT_LISTING.start_key(
             next_token,
@@ -103,16 +102,8 @@ class ReportRepository:
             expected={"pk": _REPORT_ID, "gsi1pk": _REPORT_KIND, "gsi1sk": _REPORT_POSITION},
             check=lambda values: values["gsi1sk"].endswith("#" + values["pk"]),
         )
-        if start:
-            query["ExclusiveStartKey"] = start
-        response = self._client.query(**query)
-        records = [dynamo.from_item(item) for item in response["Items"]]
-        last_key = response.get("LastEvaluatedKey")
-        if len(records) > limit:
-            records = records[:limit]
-            last = records[-1]
-            last_key = dynamo.to_item({"pk": last["pk"], "gsi1pk": last["gsi1pk"], "gsi1sk": last["gsi1sk"]})
-        return records, REPORT_LISTING.token(last_key, None)
+        items, last_key = REPORT_LISTING.query_page(self._client, query, limit, start)
+        return [dynamo.from_item(item) for item in items], REPORT_LISTING.token(last_key, None)
 
     def set_execution(self, report_id: str, execution_arn: str) -> None:
         self._client.update_item(
