@@ -134,7 +134,7 @@ def in_process(segment_mib: int) -> dict[str, Any]:
             env["REPORTS_BUCKET"], int(env.get("REPORT_STORES_PER_SHARD", 1000)),
         )  # fmt: skip
         ReportRepository(dynamodb(), env["REPORTS_TABLE"]).create(
-            {"report_id": "bench", "status": "Running", "created_at": "-"}
+            {"report_id": "bench", "status": "Running", "created_at": "2026-01-01T00:00:00Z"}
         )
         started = time.perf_counter()
         plan = pipeline.prepare(PrepareInput(report_id="bench")).model_dump()

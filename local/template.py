@@ -227,6 +227,11 @@ class _Resolver:
             if kind in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"):
                 return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{physical}"
             return physical
+        function, dot, attribute = name.partition(".")
+        if dot and attribute in ("Alias", "Version") and function in self.resources:
+            # SAM's `!Ref Fn.Alias` (AutoPublishAlias, here for SnapStart): locally a function has
+            # one version, so its alias is the function itself.
+            return self.get_att(function, "Arn")
         raise KeyError(f"!Ref to unknown name {name!r}")
 
     def get_att(self, name: str, attribute: str) -> str:
@@ -364,11 +369,12 @@ def _http_api_auth(props: dict[str, Any], resolver: _Resolver) -> HttpApiAuth:
         if "FunctionArn" not in spec:
             continue  # JWT authorizers are not emulated
         function_ref = spec["FunctionArn"]
-        function = (
-            function_ref["Fn::GetAtt"][0]
-            if isinstance(function_ref, dict) and "Fn::GetAtt" in function_ref
-            else str(resolver.resolve(function_ref)).rsplit(":function:", 1)[-1]
-        )
+        if isinstance(function_ref, dict) and "Fn::GetAtt" in function_ref:
+            function = function_ref["Fn::GetAtt"][0]
+        elif isinstance(function_ref, dict) and str(function_ref.get("Ref", "")).endswith(".Alias"):
+            function = function_ref["Ref"].removesuffix(".Alias")  # SAM's `!Ref Fn.Alias`
+        else:
+            function = str(resolver.resolve(function_ref)).rsplit(":function:", 1)[-1]
         identity = spec.get("Identity") or {}
         sources = [
             prefix + str(resolver.resolve(item))

@@ -76,6 +76,9 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
             "sitepulse.store_uptime.report.s3_keys",
             "sitepulse.store_uptime.engine.*",
             "sitepulse.store_uptime.csv_input.csv_rows",
+            "sitepulse.store_uptime.csv_input.poll_array_reader",  # numpy reader of status files
+            "sitepulse.store_uptime.csv_input.poller_row_words",  # the poller's row layout as words
+            "sitepulse.store_uptime.report.array_rows",  # report rows with the array engine
             "sitepulse.occupancy.buckets",
             "sitepulse.occupancy.series",  # series points from the aggregates, pure
             "sitepulse.temperature.windows",

@@ -22,6 +22,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
 
+from sitepulse.common.snapstart import reseed_after_restore
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 else:
@@ -67,6 +69,10 @@ def is_transient(error: BaseException) -> bool:
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
         return code in TRANSIENT_CODES or status >= 500
     return False
+
+
+# Every function that creates a client imports this module: botocore's retry jitter uses `random`.
+reseed_after_restore()
 
 
 @cache

@@ -57,7 +57,13 @@ class RetryPolicy:
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
 
     def wait(self, attempt: int) -> None:
-        self.sleep(random.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempt)))
+        self.sleep(_JITTER.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempt)))
+
+
+# The OS's entropy, not the `random` module's seeded state: under Lambda SnapStart every execution
+# environment resumes the same snapshot, so a state seeded at init would hand the same "random"
+# waits to every container, and colliding writers would collide again.
+_JITTER = random.SystemRandom()
 
 
 CONTENTION = RetryPolicy()

@@ -3,8 +3,9 @@
     cd layers && python -m sitepulse.store_uptime.cli --polls polls.csv [--hours menu_hours.csv] \\
         [--tz timezones.csv] [--now 2023-01-25T18:13:22Z] --out report.csv
 
-Same engine and semantics as the Step Functions report (`sitepulse.store_uptime`); stdlib only,
-so it also runs inside Lambda. Without `--now` the report is at the latest poll. Rejected
+Same engine and semantics as the Step Functions report (`sitepulse.store_uptime`): polls are
+parsed columnar and computed with numpy (`csv_input.poll_array_reader`, `report.array_rows`),
+the same code as a report shard's. Without `--now` the report is at the latest poll. Rejected
 input rows are counted (and written to `--rejected-dir/<file>.errors.csv` when asked);
 they never stop the report. A file missing a required column is an error (exit status 2).
 A one-line summary goes to stderr.
@@ -25,11 +26,12 @@ from sitepulse.store_uptime.csv_input.csv_rows import (
     MissingColumnsError,
     RowError,
     read_hours_by_store,
-    read_poll_stamps,
     read_timezones_by_store,
 )
+from sitepulse.store_uptime.csv_input.poll_array_reader import read_poll_arrays
 from sitepulse.store_uptime.engine.timestamps import format_timestamp_us, parse_timestamp_us
-from sitepulse.store_uptime.report.rows import build_stamped_report, write_report_csv
+from sitepulse.store_uptime.report.array_rows import build_array_report
+from sitepulse.store_uptime.report.rows import write_report_csv
 
 
 def _instant(text: str) -> int:
@@ -99,14 +101,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     rejections = _Rejections(keep=args.rejected_dir is not None)
     try:
-        polls = _read(args.polls, read_poll_stamps, rejections)
+        polls = _read(args.polls, read_poll_arrays, rejections)
         hours_by_store = _read(args.hours, read_hours_by_store, rejections) if args.hours else {}
         timezone_by_store = _read(args.tz, read_timezones_by_store, rejections) if args.tz else {}
     except (MissingColumnsError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     now_us = args.now if args.now is not None else polls.latest_us()
-    rows = [] if now_us is None else build_stamped_report(polls, hours_by_store, timezone_by_store, now_us)
+    rows = [] if now_us is None else build_array_report(polls, hours_by_store, timezone_by_store, now_us)
     try:
         _write(lambda out: write_report_csv(rows, out), args.out)
         if args.rejected_dir:

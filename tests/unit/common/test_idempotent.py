@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from typing import Any
 
@@ -115,6 +116,22 @@ def test_contention_is_retried_with_full_jitter_under_a_cap() -> None:
     assert len(client.calls) == 6
     assert len(sleeps) == 5
     assert all(0 <= s <= min(0.03, 0.01 * 2**k) for k, s in enumerate(sleeps))
+
+
+def test_jitter_does_not_come_from_the_seeded_random_state() -> None:
+    # Two containers resumed from one SnapStart snapshot share the `random` module's state
+    # (here: the same seed); their waits must still differ, or colliding writers collide again.
+    def waits() -> list[float]:
+        random.seed(20240101)
+        sleeps = Sleeps()
+        policy = RetryPolicy(attempts=6, sleep=sleeps)
+        for attempt in range(5):
+            policy.wait(attempt)
+        return list(sleeps)
+
+    first, second = waits(), waits()
+    assert len(first) == len(second) == 5
+    assert first != second
 
 
 def test_exhausted_contention_is_a_503_with_retry_after() -> None:

@@ -19,51 +19,42 @@ Rules shared by the three parsers:
   without being buffered, so a file without newlines cannot exhaust memory.
 * Field values are trimmed of surrounding whitespace.
 
-`read_polls_by_store` is the hot path of the offline report: it parses the poller's own
-layout with string slicing and falls back to the general row parser for anything else, so
-both paths accept and reject exactly the same rows.
+`read_polls_by_store` is the hot path of ingestion: it parses the poller's own layout with
+string slicing and falls back to the general row parser for anything else, so both paths
+accept and reject exactly the same rows. The offline report reads polls with numpy instead
+(`poll_array_reader`, built on `PollHeader` and `load_poll_row` here, same rules).
 """
 
 from __future__ import annotations
 
 import csv
 from array import array
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from itertools import compress, count, repeat
-from operator import call, itemgetter, ne, not_
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sitepulse.ingest.csv_lines import (
     BinaryReader,
     MissingColumnsError,
-    OverlongLine,
     RowError,
-    decode_line,
-    decode_lines,
-    iter_byte_blocks,
     iter_line_blocks,
     raw_text,
     unreadable_reason,
 )
 from sitepulse.store_uptime.engine.business_hours import WeeklyInterval, parse_local_time
 from sitepulse.store_uptime.engine.timestamps import (
-    CANONICAL_STAMP_LENGTH,
     POLLER_FORMAT_SCALE,
     US_PER_MINUTE,
-    canonical_stamp,
-    minute_prefix_us,
     parse_poller_timestamp_us,
     parse_timestamp_us,
 )
-from sitepulse.store_uptime.engine.uptime import StampedPolls
 
 __all__ = [  # RowError, MissingColumnsError and BinaryReader are the parsers' contract too
     "BinaryReader",
     "BusinessHoursRow",
     "MissingColumnsError",
+    "PollHeader",
     "RowError",
     "StatusPoll",
     "StoreTimezone",
@@ -71,6 +62,8 @@ __all__ = [  # RowError, MissingColumnsError and BinaryReader are the parsers' c
     "iter_business_hours",
     "iter_status_polls",
     "iter_timezones",
+    "load_poll_lines",
+    "load_poll_row",
     "read_hours_by_store",
     "read_polls_by_store",
     "read_timezones_by_store",
@@ -311,52 +304,18 @@ def read_polls_by_store(
     slicing, without building a record per row; any other row takes the general parser.
     """
     polls_by_store: dict[str, array[int]] = {}
-    header = _PollHeader()
+    header = PollHeader()
     for lines in iter_line_blocks(binary):
         start = 0
         if header.positions is None:
             header.read(lines[0])
             start = 1
-        _load_poll_lines(lines, start, header, polls_by_store, on_error)
+        load_poll_lines(lines, start, header, polls_by_store, on_error)
     header.require()
     return polls_by_store
 
 
-def read_poll_stamps(
-    binary: BinaryReader, on_error: Callable[[RowError], object] | None = None
-) -> StampedPolls:
-    """All valid polls of a status file for the offline report, as `uptime.StampedPolls`.
-
-    Same accept/reject rules and rejected rows as `read_polls_by_store`. A block of rows that
-    are all in the poller's exact layout (the whole of a poller's file) is taken with a few
-    C-speed operations over the block instead of a Python step per row: the statuses become a
-    mark on the store id, the timestamps stay bytes in canonical form, and each row costs one
-    list append. Any other block takes the per-row path into `StampedPolls.packed`.
-    """
-    header = _PollHeader()
-    stamps = _StampLists()
-    packed: dict[str, array[int]] = {}
-    for block in iter_byte_blocks(binary):
-        if header.positions is None:
-            ends = -1 if isinstance(block, OverlongLine) else block.find(b"\n")
-            header.read(decode_line(block if ends < 0 else block[:ends]))
-            if ends < 0:
-                continue
-            block = block[ends + 1 :]
-        if isinstance(block, OverlongLine):
-            lines: Sequence[str | bytes] = [block]
-        else:
-            rows = block.count(b"\n") + 1
-            if header.is_poller_layout and stamps.take_block(block, rows):
-                header.line_number += rows
-                continue
-            lines = decode_lines(block)
-        _load_poll_lines(lines, 0, header, packed, on_error)
-    header.require()
-    return stamps.polls(packed)
-
-
-class _PollHeader:
+class PollHeader:
     """The status file's column positions, and the number of the last line read so far."""
 
     def __init__(self) -> None:
@@ -376,17 +335,15 @@ class _PollHeader:
             raise MissingColumnsError(list(_POLL_COLUMNS), [])
 
 
-def _load_poll_lines(
+def load_poll_lines(
     lines: Sequence[str | bytes],
     start: int,
-    header: _PollHeader,
+    header: PollHeader,
     polls_by_store: dict[str, array[int]],
     on_error: Callable[[RowError], object] | None,
 ) -> None:
     """Add the polls of `lines[start:]` to `polls_by_store` as packed ints; rejected rows to `on_error`."""
-    positions = header.positions
-    width = header.width
-    if positions is None:
+    if header.positions is None:
         return
     line_number = header.line_number  # of the line before lines[start]
     if header.is_poller_layout:
@@ -394,25 +351,36 @@ def _load_poll_lines(
     else:
         leftovers = range(start, len(lines))
     for index in leftovers:
-        line = lines[index]
-        number = line_number + index - start + 1
-        values = _pick(line, positions, width)
-        if values is None:
-            reason = _row_problem(line, width)
-            if reason is not None and on_error is not None:
-                on_error(RowError(number, reason, raw_text(line)))
-            continue
-        try:
-            poll = _parse_poll(values)
-        except _BadRow as exc:
-            if on_error is not None:
-                on_error(RowError(number, str(exc), raw_text(line)))
-            continue
-        polls = polls_by_store.get(poll.store_id)
-        if polls is None:
-            polls = polls_by_store[poll.store_id] = array("q")
-        polls.append(poll.epoch_us * 2 + poll.is_active)
+        load_poll_row(lines[index], line_number + index - start + 1, header, polls_by_store, on_error)
     header.line_number += len(lines) - start
+
+
+def load_poll_row(
+    line: str | bytes,
+    line_number: int,
+    header: PollHeader,
+    polls_by_store: dict[str, array[int]],
+    on_error: Callable[[RowError], object] | None,
+) -> None:
+    """Add one data line's poll to `polls_by_store` with the general parser, or reject it."""
+    if header.positions is None:
+        return
+    values = _pick(line, header.positions, header.width)
+    if values is None:
+        reason = _row_problem(line, header.width)
+        if reason is not None and on_error is not None:
+            on_error(RowError(line_number, reason, raw_text(line)))
+        return
+    try:
+        poll = _parse_poll(values)
+    except _BadRow as exc:
+        if on_error is not None:
+            on_error(RowError(line_number, str(exc), raw_text(line)))
+        return
+    polls = polls_by_store.get(poll.store_id)
+    if polls is None:
+        polls = polls_by_store[poll.store_id] = array("q")
+    polls.append(poll.epoch_us * 2 + poll.is_active)
 
 
 # The hot loop below works on doubled values so that a packed poll is one addition away.
@@ -493,121 +461,21 @@ def _is_plain_store_id(store_id: str) -> bool:
     return 0 < len(store_id) <= MAX_STORE_ID_LENGTH and store_id.strip() == store_id and '"' not in store_id
 
 
-# --- whole blocks in the poller's layout (`read_poll_stamps`) ------------------------------
-
-_INACTIVE_MARK = b"\x00"  # appended to the store id of an inactive row; never in such a block
-_SEPARATORS_DELETED = bytes(byte for byte in range(256) if byte not in b",\r\n")  # all but these
-_DIGITS_AS_NINE = bytes.maketrans(b"0123456789", b"9" * 10)
-_STAMP_SHAPE = b"9999-99-99 99:99:99.999999 UTC"
-_MINUTE_OF_STAMP = itemgetter(slice(0, 16))
-_KNOWN_MINUTES_LIMIT = 100_000
-_known_minutes: set[bytes] = set()  # "YYYY-MM-DD HH:MM" prefixes already validated
-
-
-class _StampLists:
-    """Canonical stamps per marked store id while a status file is read."""
-
-    def __init__(self) -> None:
-        self.lists: dict[bytes, list[bytes]] = {}
-        self.appenders: dict[bytes, Callable[[bytes], None]] = {}
-
-    def take_block(self, block: bytes, rows: int) -> bool:
-        """Add every row of `block` if all are `store_id,active|inactive,<poller stamp>` exactly.
-
-        False (and nothing added) when any row is not, or would be read differently by the
-        general parser (quotes, blank line, stray CR, non-ASCII, store id to trim or too
-        long): the caller then takes the block row by row.
-        """
-        if not block.isascii() or b'"' in block or _INACTIVE_MARK in block:
-            return False
-        # Exactly two commas on every line, CR only in a CRLF line end (the block's last line
-        # keeps its CR), and then exactly one status token per line.
-        line_end = b"\r\n" if b"\r" in block else b"\n"
-        block = block.removesuffix(b"\r") if line_end == b"\r\n" else block
-        if block.translate(None, _SEPARATORS_DELETED) != (b",," + line_end) * (rows - 1) + b",,":
-            return False
-        marked = block.replace(b",inactive,", _INACTIVE_MARK + b",").replace(b",active,", b",")
-        if marked.count(b",") != rows:
-            return False
-        fields = marked.replace(line_end, b",").split(b",")
-        keys = fields[0::2]
-        stamps = fields[1::2]
-        if not _canonical_stamps(stamps):
-            return False
-        appenders = list(map(self.appenders.get, keys))
-        if not all(appenders):
-            missing = list(compress(count(), map(not_, appenders)))
-            new_keys = {keys[index] for index in missing}
-            if not all(map(_is_plain_key, new_keys)):
-                return False
-            for key in new_keys:
-                stamps_of_key: list[bytes] = []
-                self.lists[key] = stamps_of_key
-                self.appenders[key] = stamps_of_key.append
-            for index in missing:
-                appenders[index] = self.appenders[keys[index]]
-        deque(map(call, appenders, stamps), maxlen=0)
-        return True
-
-    def polls(self, packed: dict[str, array[int]]) -> StampedPolls:
-        active: dict[str, list[bytes]] = {}
-        inactive: dict[str, list[bytes]] = {}
-        for key, stamps in self.lists.items():
-            if key.endswith(_INACTIVE_MARK):
-                inactive[key[:-1].decode("ascii")] = stamps
-            else:
-                active[key.decode("ascii")] = stamps
-        return StampedPolls(active, inactive, packed)
-
-
-def _is_plain_key(key: bytes) -> bool:
-    return _is_plain_store_id(key.removesuffix(_INACTIVE_MARK).decode("ascii"))
-
-
-def _canonical_stamps(stamps: list[bytes]) -> bool:
-    """Make every stamp canonical in place; False if one is not a poller-format timestamp."""
-    length = CANONICAL_STAMP_LENGTH
-    if set(map(len, stamps)) != {length}:
-        # Fractions with trailing zeros dropped (`…:39.5 UTC`) are padded, row by row.
-        for index in compress(count(), map(ne, map(len, stamps), repeat(length))):
-            canonical = canonical_stamp(stamps[index])
-            if canonical is None:
-                return False
-            stamps[index] = canonical
-    joined = b"".join(stamps)
-    if joined.translate(_DIGITS_AS_NINE) != _STAMP_SHAPE * len(stamps):
-        return False
-    if joined[17::length].translate(None, b"012345"):  # seconds 60-99
-        return False
-    # Dates, hours and minutes: each distinct minute is checked once.
-    minutes = set(map(_MINUTE_OF_STAMP, stamps))
-    if not minutes.issubset(_known_minutes):
-        if len(_known_minutes) > _KNOWN_MINUTES_LIMIT:
-            _known_minutes.clear()
-        for minute in minutes.difference(_known_minutes):
-            if minute_prefix_us(minute.decode("ascii")) is None:
-                return False
-            _known_minutes.add(minute)
-    return True
-
-
 def read_hours_by_store(
     binary: BinaryReader, on_error: Callable[[RowError], object] | None = None
 ) -> dict[str, list[WeeklyInterval]]:
     """Valid business-hours rows of a file grouped by store; rejected rows go to `on_error`.
 
     Same records as `iter_business_hours`, in line order per store. Rows in the usual layout
-    (`store_id,day,start,end`, unquoted, untrimmed) whose store, day and times were already
-    seen take three dict lookups; any other row takes the general parser, which primes those
-    lookups when the row is plain.
+    (`store_id,day,start,end`, unquoted, untrimmed) whose `day,start,end` text was already
+    seen take two dict lookups (a new store id is checked once); any other row takes the
+    general parser, which primes those lookups when the row is plain.
     """
     hours_by_store: dict[str, list[WeeklyInterval]] = {}
     positions: list[int] | None = None
     width = 0
     line_number = 0
-    days: dict[str, int] = {}
-    starts: dict[str, int] = {}
-    ends: dict[str, int] = {}
+    intervals_of: dict[str, WeeklyInterval] = {}  # plain "day,start,end" text → its interval
     known: dict[str, list[WeeklyInterval]] = {}  # plain store ids (as they appear in a line)
     for block in iter_line_blocks(binary):
         start = 0
@@ -619,33 +487,52 @@ def read_hours_by_store(
             line_number += 1
             if plain_layout:
                 try:
-                    store_id, day, opens, closes = line.split(",")  # type: ignore[arg-type]  # bytes fail
-                    known[store_id].append(WeeklyInterval(days[day], starts[opens], ends[closes]))
-                    continue
+                    store_id, rest = line.split(",", 1)  # type: ignore[arg-type]  # bytes fail
+                    interval = intervals_of[rest]
                 except (ValueError, TypeError, KeyError):
                     pass
-            values = _pick(line, positions, width)
-            if values is None:
-                reason = _row_problem(line, width)
-                if reason is not None and on_error is not None:
-                    on_error(RowError(line_number, reason, raw_text(line)))
+                else:
+                    intervals = known.get(store_id)
+                    if intervals is None and _is_plain_store_id(store_id):
+                        intervals = known[store_id] = hours_by_store.setdefault(store_id, [])
+                    if intervals is not None:
+                        intervals.append(interval)
+                        continue
+            parsed = _parse_hours_line(line, line_number, positions, width, on_error)
+            if parsed is None:
                 continue
-            try:
-                row = _parse_hours(values)
-            except _BadRow as exc:
-                if on_error is not None:
-                    on_error(RowError(line_number, str(exc), raw_text(line)))
-                continue
+            row, values = parsed
             intervals = hours_by_store.setdefault(row.store_id, [])
             intervals.append(row.interval)
             if plain_layout and isinstance(line, str) and line.split(",") == values:
                 known[row.store_id] = intervals
-                days[values[1]] = row.day
-                starts[values[2]] = row.start_s
-                ends[values[3]] = row.end_s
+                intervals_of[line.split(",", 1)[1]] = row.interval
     if positions is None:
         raise MissingColumnsError(list(_HOURS_COLUMNS), [])
     return hours_by_store
+
+
+def _parse_hours_line(
+    line: str | bytes,
+    line_number: int,
+    positions: list[int],
+    width: int,
+    on_error: Callable[[RowError], object] | None,
+) -> tuple[BusinessHoursRow, list[str]] | None:
+    """A business-hours line through the general parser: the row and its values, or None (rejected
+    to `on_error`, or blank)."""
+    values = _pick(line, positions, width)
+    if values is None:
+        reason = _row_problem(line, width)
+        if reason is not None and on_error is not None:
+            on_error(RowError(line_number, reason, raw_text(line)))
+        return None
+    try:
+        return _parse_hours(values), values
+    except _BadRow as exc:
+        if on_error is not None:
+            on_error(RowError(line_number, str(exc), raw_text(line)))
+        return None
 
 
 def read_timezones_by_store(

@@ -18,7 +18,6 @@ Surrounding whitespace is ignored. Anything else raises `ValueError`.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from operator import add, itemgetter
 
 US_PER_SECOND = 1_000_000
 US_PER_MINUTE = 60 * US_PER_SECOND
@@ -105,71 +104,6 @@ def parse_timestamp_us(text: str) -> int:
     except ValueError:
         raise ValueError(f"invalid timestamp {text!r}") from None
     return datetime_to_us(moment)
-
-
-# The canonical poller stamp: `YYYY-MM-DD HH:MM:SS.ffffff UTC` as 30 ASCII bytes. Fixed width
-# makes byte order the same as time order, and equal stamps the same instant, so the offline
-# report sorts and compares polls in this form and converts only the few it needs
-# (`uptime.StampedPolls`).
-CANONICAL_STAMP_LENGTH = 30
-
-
-def canonical_stamp(text: bytes) -> bytes | None:
-    """The canonical 30-byte form of a poller-format timestamp, or None when `text` is not one.
-
-    Fractions of fewer than 6 digits (`12:09:39.5 UTC`, `12:09:39 UTC`) are padded with zeros.
-    """
-    try:
-        decoded = text.decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    if parse_poller_timestamp_us(decoded) is None:
-        return None
-    if len(text) == 23:  # whole seconds, no fraction
-        return text[:19] + b".000000 UTC"
-    return text[:-4].ljust(26, b"0") + b" UTC"
-
-
-def canonical_stamp_us(stamp: bytes) -> int:
-    """Epoch microseconds of a canonical stamp that has been validated (`canonical_stamp`)."""
-    minute = stamp[:16]
-    minute_us = _stamp_minute_us.get(minute)
-    if minute_us is None:
-        minute_us = minute_prefix_us(minute.decode("ascii"))
-        if minute_us is None:
-            raise ValueError(f"invalid canonical stamp {stamp!r}")
-        if len(_stamp_minute_us) >= _MINUTE_CACHE_LIMIT:
-            _stamp_minute_us.clear()
-        _stamp_minute_us[minute] = minute_us
-    return minute_us + int(stamp[17:19] + stamp[20:26])
-
-
-_stamp_minute_us: dict[bytes, int] = {}
-_MINUTE_OF_STAMP = itemgetter(slice(0, 16))
-_SECONDS_OF_STAMP = itemgetter(slice(17, 19))
-_FRACTION_OF_STAMP = itemgetter(slice(20, 26))
-
-
-def canonical_stamps_us(stamps: list[bytes]) -> list[int]:
-    """`canonical_stamp_us` of many stamps, with C-level maps instead of a call per stamp."""
-    minutes = list(map(_MINUTE_OF_STAMP, stamps))
-    cache = _stamp_minute_us
-    for minute in set(minutes).difference(cache):
-        minute_us = minute_prefix_us(minute.decode("ascii"))
-        if minute_us is None:
-            raise ValueError(f"invalid canonical stamp minute {minute!r}")
-        cache[minute] = minute_us
-    seconds = map(int, map(add, map(_SECONDS_OF_STAMP, stamps), map(_FRACTION_OF_STAMP, stamps)))
-    return list(map(add, map(cache.__getitem__, minutes), seconds))
-
-
-def us_to_canonical_stamp(epoch_us: int) -> bytes | None:
-    """The canonical stamp of an instant; None outside the years 1-9999 it can spell."""
-    try:
-        moment = us_to_datetime(epoch_us)
-    except OverflowError:
-        return None
-    return (moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds") + " UTC").encode("ascii")
 
 
 def datetime_to_us(moment: datetime) -> int:

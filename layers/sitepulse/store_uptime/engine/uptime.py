@@ -29,11 +29,9 @@ of ints is several times lighter and faster than a list of tuples at 2M polls.
 
 from __future__ import annotations
 
-from array import array
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import compress, islice, pairwise, repeat
-from operator import add, ne, rshift
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from typing import NamedTuple
 
 from sitepulse.store_uptime.engine.business_hours import UtcInterval
@@ -41,8 +39,6 @@ from sitepulse.store_uptime.engine.timestamps import (
     US_PER_DAY,
     US_PER_HOUR,
     US_PER_WEEK,
-    canonical_stamp_us,
-    canonical_stamps_us,
 )
 
 WINDOW_LENGTHS_US = (US_PER_HOUR, US_PER_DAY, US_PER_WEEK)
@@ -163,121 +159,6 @@ class StatusTimeline:
         if end_us <= start_us:
             return 0
         return self._active_until(end_us) - self._active_until(start_us)
-
-
-class StampedPolls:
-    """The polls of many stores for one report, mostly as canonical stamps rather than ints.
-
-    `active[store]` / `inactive[store]`: canonical poller stamps (`timestamps.canonical_stamp`,
-    30 ASCII bytes) of the store's active / inactive polls, in no particular order. In that
-    fixed-width form byte order is time order, so `stamped_timeline` sorts and bisects them
-    as they are and converts to integers only the few polls next to a status change: at 2M
-    polls that saves converting every timestamp. `packed[store]`: polls that came in any other
-    form (`pack_poll` ints); a store with some is computed from ints (`packed_polls`).
-    """
-
-    __slots__ = ("_sorted", "active", "inactive", "packed")
-
-    def __init__(
-        self,
-        active: dict[str, list[bytes]] | None = None,
-        inactive: dict[str, list[bytes]] | None = None,
-        packed: dict[str, array[int]] | None = None,
-    ) -> None:
-        self.active = active if active is not None else {}
-        self.inactive = inactive if inactive is not None else {}
-        self.packed = packed if packed is not None else {}
-        self._sorted = False
-
-    def stores(self) -> list[str]:
-        """Every store with at least one poll, sorted by id."""
-        return sorted(self.active.keys() | self.inactive.keys() | self.packed.keys())
-
-    def poll_count(self) -> int:
-        return (
-            sum(map(len, self.active.values()))
-            + sum(map(len, self.inactive.values()))
-            + sum(map(len, self.packed.values()))
-        )
-
-    def sort(self) -> None:
-        """Sort every stamp list in place (once)."""
-        if not self._sorted:
-            for stamps in self.active.values():
-                stamps.sort()
-            for stamps in self.inactive.values():
-                stamps.sort()
-            self._sorted = True
-
-    def latest_us(self) -> int | None:
-        """The latest poll instant over all stores, or None without polls."""
-        self.sort()
-        latest = max(
-            (stamps[-1] for stamps in (*self.active.values(), *self.inactive.values()) if stamps),
-            default=None,
-        )
-        latest_us = None if latest is None else canonical_stamp_us(latest)
-        packed = max((max(polls) for polls in self.packed.values() if polls), default=None)
-        if packed is not None and (latest_us is None or packed >> 1 > latest_us):
-            latest_us = packed >> 1
-        return latest_us
-
-    def packed_polls(self, store_id: str) -> Iterator[int]:
-        """All polls of a store as `pack_poll` ints, in no particular order."""
-        yield from self.packed.get(store_id, ())
-        for stamp in self.active.get(store_id, ()):
-            yield canonical_stamp_us(stamp) * 2 + 1
-        for stamp in self.inactive.get(store_id, ()):
-            yield canonical_stamp_us(stamp) * 2
-
-
-def stamped_timeline(
-    active: Sequence[bytes], inactive: Sequence[bytes], now_stamp: bytes
-) -> StatusTimeline | None:
-    """The timeline of a store's polls at or before `now_stamp`; None if there are none.
-
-    `active` / `inactive`: the store's sorted canonical stamps. Gives the same timeline as
-    `StatusTimeline` over the packed polls: an active poll at the instant of an inactive one is
-    overruled, and a change sits at the midpoint of the two polls around it.
-    """
-    active_count = bisect_right(active, now_stamp)
-    inactive_count = bisect_right(inactive, now_stamp)
-    if not inactive_count:
-        return StatusTimeline.from_changes(True, []) if active_count else None
-    if not active_count:
-        return StatusTimeline.from_changes(False, [])
-    # positions[j]: how many active polls come before inactive[j] (equal instants: inactive first).
-    positions = list(
-        map(bisect_left, repeat(active), islice(inactive, inactive_count), repeat(0), repeat(active_count))
-    )
-    # Each change sits between the polls earlier[k] and later[k].
-    earlier: list[bytes] = []
-    later: list[bytes] = []
-    first_active = positions[0] > 0
-    if first_active:
-        earlier.append(active[positions[0] - 1])
-        later.append(inactive[0])
-    # Only where positions grow is there a run of active polls between two inactive ones.
-    for index in compress(range(1, inactive_count), map(ne, islice(positions, 1, None), positions)):
-        low, high = positions[index - 1], positions[index]
-        since = inactive[index - 1]
-        resumed = bisect_right(active, since, low, high)  # active polls at `since` itself are overruled
-        if resumed < high:
-            earlier += (since, active[high - 1])
-            later += (active[resumed], inactive[index])
-    low = positions[-1]
-    if low < active_count:
-        since = inactive[inactive_count - 1]
-        resumed = bisect_right(active, since, low, active_count)
-        if resumed < active_count:
-            earlier.append(since)
-            later.append(active[resumed])
-    # Midpoints rounded up, converting only these stamps to microseconds.
-    instants = canonical_stamps_us(earlier + later)
-    middle = len(earlier)
-    doubled = map(add, map(add, islice(instants, middle), islice(instants, middle, None)), repeat(1))
-    changes = list(map(rshift, doubled, repeat(1)))
-    return StatusTimeline.from_changes(first_active, changes)
 
 
 def store_uptime(timeline: StatusTimeline, week_business: Sequence[UtcInterval], now_us: int) -> StoreUptime:

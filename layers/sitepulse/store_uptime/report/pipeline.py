@@ -23,7 +23,7 @@ from sitepulse.common.timestamps import format_instant, utc_now
 from sitepulse.store_uptime.engine.timestamps import format_timestamp_us, parse_timestamp_us
 from sitepulse.store_uptime.report.errors import ReportInputError, ReportShardError, readable_failure
 from sitepulse.store_uptime.report.repository import COMPLETE, ReportRepository
-from sitepulse.store_uptime.report.rows import REPORT_HEADER, ReportRow, compute_store_row_packed
+from sitepulse.store_uptime.report.rows import REPORT_HEADER, ReportRow
 from sitepulse.store_uptime.report.s3_keys import csv_key, part_key
 from sitepulse.store_uptime.report.sharding import plan_shards
 from sitepulse.store_uptime.report.steps import (
@@ -155,17 +155,13 @@ class ReportPipeline:
         return rows, stats
 
     @staticmethod
-    def _rows_of(data: BucketData, now_us: int) -> Iterator[ReportRow]:
-        for store_id in data.store_ids():
-            row = compute_store_row_packed(
-                store_id,
-                data.polls.get(store_id, ()),
-                data.hours.get(store_id),
-                data.timezones.get(store_id),
-                now_us,
-            )
-            if row is not None:
-                yield row
+    def _rows_of(data: BucketData, now_us: int) -> list[ReportRow]:
+        # The array engine (numpy) is imported by the shard step only: prepare, finalize and
+        # the failure step share this module and need not pay for it at cold start.
+        from sitepulse.store_uptime.engine.poll_arrays import PollArrays
+        from sitepulse.store_uptime.report.array_rows import build_array_report
+
+        return build_array_report(PollArrays.from_packed(data.polls), data.hours, data.timezones, now_us)
 
     # ------------------------------------------------------------------ finalize
     def finalize(self, event: FinalizeInput) -> FinalizeOutput:

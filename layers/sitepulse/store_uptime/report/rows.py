@@ -29,16 +29,13 @@ from sitepulse.store_uptime.engine.timestamps import (
     US_PER_HOUR,
     US_PER_MINUTE,
     US_PER_WEEK,
-    us_to_canonical_stamp,
 )
 from sitepulse.store_uptime.engine.uptime import (
-    StampedPolls,
     StatusTimeline,
     StoreUptime,
     WindowTime,
     pack_poll,
     polls_up_to,
-    stamped_timeline,
     store_uptime,
 )
 
@@ -169,44 +166,6 @@ def build_report(
         )
         if row is not None:
             rows.append(row)
-    return rows
-
-
-def build_stamped_report(
-    polls: StampedPolls,
-    hours_by_store: Mapping[str, Sequence[WeeklyInterval]],
-    timezone_by_store: Mapping[str, str],
-    now_us: int | None = None,
-) -> list[ReportRow]:
-    """`build_report` over `StampedPolls` (`csv_rows.read_poll_stamps`): the same rows, faster.
-
-    Stores whose polls are all canonical stamps take `uptime.stamped_timeline`; any other
-    store (and every store when `now_us` cannot be spelled as a stamp) takes the packed path.
-    """
-    if now_us is None:
-        now_us = polls.latest_us()
-        if now_us is None:
-            return []
-    polls.sort()
-    now_stamp = us_to_canonical_stamp(now_us)
-    week_start = now_us - US_PER_WEEK
-    no_stamps: tuple[bytes, ...] = ()
-    rows: list[ReportRow] = []
-    for store_id in polls.stores():
-        hours = hours_by_store.get(store_id)
-        timezone = timezone_by_store.get(store_id)
-        if now_stamp is None or store_id in polls.packed:
-            uptime = compute_store_uptime_packed(polls.packed_polls(store_id), hours, timezone, now_us)
-        else:
-            active = polls.active.get(store_id, no_stamps)
-            inactive = polls.inactive.get(store_id, no_stamps)
-            timeline = stamped_timeline(active, inactive, now_stamp)
-            if timeline is None:
-                continue
-            week = business_intervals_utc(hours, timezone, week_start, now_us)
-            uptime = store_uptime(timeline, week, now_us)
-        if uptime is not None:
-            rows.append(report_row(store_id, uptime))
     return rows
 
 

@@ -20,13 +20,14 @@ from sitepulse.store_uptime.csv_input.csv_rows import (
     iter_status_polls,
     iter_timezones,
     read_hours_by_store,
-    read_poll_stamps,
     read_polls_by_store,
     read_timezones_by_store,
 )
+from sitepulse.store_uptime.csv_input.poll_array_reader import read_poll_arrays
 from sitepulse.store_uptime.engine.business_hours import WeeklyInterval
+from sitepulse.store_uptime.engine.poll_arrays import PollArrays
 from sitepulse.store_uptime.engine.timestamps import parse_timestamp_us
-from sitepulse.store_uptime.engine.uptime import StampedPolls, pack_poll
+from sitepulse.store_uptime.engine.uptime import pack_poll
 
 T1 = "2023-01-22 12:09:39.388884 UTC"
 T1_US = parse_timestamp_us(T1)
@@ -188,12 +189,12 @@ def test_overlong_line_is_rejected_without_being_buffered(monkeypatch: pytest.Mo
         "s2": [pack_poll(T1_US, True)],
     }
     assert errors == [expected[1], expected[3]]
-    stamp_errors: list[RowError] = []
-    assert stamped_as_lists(read_poll_stamps(binary(data), stamp_errors.append)) == {
+    array_errors: list[RowError] = []
+    assert read_poll_arrays(binary(data), array_errors.append).by_store() == {
         "s1": [pack_poll(T1_US, True)],
         "s2": [pack_poll(T1_US, True)],
     }
-    assert stamp_errors == [expected[1], expected[3]]
+    assert array_errors == [expected[1], expected[3]]
 
 
 def test_raw_line_of_a_rejected_row_is_truncated(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -266,13 +267,9 @@ def assert_fast_loader_matches_general_parser(lines: list[str]) -> None:
     errors: list[RowError] = []
     assert as_lists(read_polls_by_store(binary(data), errors.append)) == as_lists(expected_polls)
     assert errors == expected_errors
-    stamp_errors: list[RowError] = []
-    assert stamped_as_lists(read_poll_stamps(binary(data), stamp_errors.append)) == as_lists(expected_polls)
-    assert stamp_errors == expected_errors
-
-
-def stamped_as_lists(polls: StampedPolls) -> dict[str, list[int]]:
-    return {store: sorted(polls.packed_polls(store)) for store in polls.stores()}
+    array_errors: list[RowError] = []
+    assert read_poll_arrays(binary(data), array_errors.append).by_store() == as_lists(expected_polls)
+    assert array_errors == expected_errors
 
 
 def test_fast_poll_loader_matches_the_general_parser_on_every_variant() -> None:
@@ -298,7 +295,22 @@ def test_fast_poll_loader_matches_the_general_parser(lines: list[str]) -> None:
     assert_fast_loader_matches_general_parser(lines)
 
 
-# Whole blocks in the poller's layout take the columnar path of read_poll_stamps.
+# The numpy reader of the offline report (`read_poll_arrays`) takes rows in the poller's exact
+# layout with numeric store ids columnar; everything else goes to the general parser.
+_NUMERIC_IDS = [
+    "1",
+    "0",
+    "9",
+    "10",
+    "00",
+    "01",
+    "0123",
+    "123",
+    "9" * 19,
+    "1" + "0" * 18,
+    "1" * 20,
+    "18446744073709551615",
+]
 _PLAIN_STAMPS = [
     T1,
     "2023-01-22 12:09:39 UTC",
@@ -307,51 +319,170 @@ _PLAIN_STAMPS = [
     "2023-01-22 12:09:59.999999 UTC",
     "2023-01-22 23:59:00.000001 UTC",
     "2024-02-29 00:00:00.000000 UTC",
+    "2000-02-29 00:00:00.000000 UTC",
+    "1900-02-28 23:59:59.000000 UTC",
+    "0001-01-01 00:00:00.000000 UTC",
+    "9999-12-31 23:59:59.999999 UTC",
+    "1969-12-31 23:59:59.999999 UTC",
     "0999-12-31 23:59:59.999999 UTC",
+    "2023-12-31 00:00:00.000000 UTC",
+    "2023-04-30 00:00:00.000000 UTC",
+]
+# Near misses of the canonical stamp: each is rejected, or taken, by the general parser alone.
+_NEAR_STAMPS = [
+    "2023-02-29 00:00:00.000000 UTC",
+    "1900-02-29 00:00:00.000000 UTC",
+    "0000-01-01 00:00:00.000000 UTC",
+    "2023-13-01 00:00:00.000000 UTC",
+    "2023-00-10 00:00:00.000000 UTC",
+    "2023-04-31 00:00:00.000000 UTC",
+    "2023-01-00 00:00:00.000000 UTC",
+    "2023-01-32 00:00:00.000000 UTC",
+    "2023-01-22 24:00:00.000000 UTC",
+    "2023-01-22 23:60:00.000000 UTC",
+    "2023-01-22 12:09:60.000000 UTC",
+    "2023-01-22 12:09:39.000000 UTC\r",
+    "2023-01-22 12:09:39.000000 UTc",
+    "2023-01-22 12:09:39.000000 UT",
+    "2023-01-22 12:09:39.000000 UTCC",
+    "2023-01-22 12:09:39.00000: UTC",
+    "2023-01-22 12:09:39.00000/ UTC",
+    "2023-01-22 12:09:39.0000\x00 UTC",
+    "2023-01-22\t12:09:39.000000 UTC",
+    "2023-01-22 12:09:39.000000 UTC ",
+    "2023-1-22 12:09:39.0000000 UTC",
+    "2023-01-22 12:09:39.000000+UTC",
 ]
 _PLAIN_ROWS = st.tuples(
-    st.sampled_from(["s1", "s2", "10", "9", "a b", "x" * 256]),
+    st.sampled_from(["s1", "s2", "10", "9", "a b", "x" * 256, *_NUMERIC_IDS]),
     st.sampled_from(["active", "inactive"]),
     st.sampled_from(_PLAIN_STAMPS),
 ).map(",".join)
+_NEAR_ROWS = st.tuples(
+    st.sampled_from([*_NUMERIC_IDS, " 10", "10 ", '"10"', "+10", "1e3", "١٠"]),  # some read as "10" by both
+    st.sampled_from(
+        ["active", "inactive", "Active", "inactive ", "inactivE", "activ", "nactive", "iinactive"]
+    ),
+    st.sampled_from(_PLAIN_STAMPS + _NEAR_STAMPS),
+).map(",".join)
 _ANY_ROW = st.one_of(
-    _PLAIN_ROWS, _LINES, st.sampled_from(["s1,active,2023-02-29 00:00:00.000000 UTC", "s1\x00,active,"])
+    _PLAIN_ROWS,
+    _NEAR_ROWS,
+    _LINES,
+    st.sampled_from(["s1,active,2023-02-29 00:00:00.000000 UTC", "s1\x00,active,", "1,,active," + T1, ","]),
 )
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(_PLAIN_ROWS, min_size=1, max_size=30), st.lists(_ANY_ROW, max_size=2), st.booleans())
-def test_columnar_stamp_reader_matches_the_general_parser(
-    plain: list[str], odd: list[str], crlf: bool
-) -> None:
-    lines = plain + odd
-    data = "store_id,status,timestamp_utc\n" + ("\r\n" if crlf else "\n").join(lines)
+def expected_polls_and_errors(data: str | bytes) -> tuple[dict[str, list[int]], list[RowError]]:
+    """What the general parser (`iter_status_polls`) accepts, per store, and rejects."""
     expected: dict[str, list[int]] = {}
-    expected_errors: list[RowError] = []
+    errors: list[RowError] = []
     for record in iter_status_polls(binary(data)):
         if isinstance(record, RowError):
-            expected_errors.append(record)
+            errors.append(record)
         else:
             expected.setdefault(record.store_id, []).append(pack_poll(record.epoch_us, record.is_active))
+    return as_lists(expected), errors
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(_PLAIN_ROWS, min_size=1, max_size=30),
+    st.lists(_ANY_ROW, max_size=6),
+    st.booleans(),
+    st.randoms(),
+)
+def test_array_reader_matches_the_general_parser(
+    plain: list[str], odd: list[str], crlf: bool, random: object
+) -> None:
+    lines = plain + odd
+    random.shuffle(lines)  # type: ignore[attr-defined]
+    data = "store_id,status,timestamp_utc\n" + ("\r\n" if crlf else "\n").join(lines)
+    expected, expected_errors = expected_polls_and_errors(data)
     errors: list[RowError] = []
-    polls = read_poll_stamps(binary(data), errors.append)
-    assert stamped_as_lists(polls) == as_lists(expected)
+    polls = read_poll_arrays(binary(data), errors.append)
+    assert polls.by_store() == expected
     assert errors == expected_errors
-    if not odd:
-        assert polls.packed == {}  # all taken as stamps
+    assert polls.store_ids == sorted(expected)
+    assert polls.poll_count() == sum(map(len, expected.values()))
 
 
-def test_columnar_stamp_reader_across_chunks_keeps_line_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_array_reader_takes_the_poller_layout_columnar_and_the_rest_row_by_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    taken: list[int] = []
+    from sitepulse.store_uptime.csv_input import poll_array_reader
+
+    original = poll_array_reader._Columns.take_block
+
+    def counting(self: object, block: bytes) -> tuple[int, list[tuple[int, bytes]]]:
+        rows, others = original(self, block)  # type: ignore[arg-type]
+        taken.append(rows - len(others))
+        return rows, others
+
+    monkeypatch.setattr(poll_array_reader._Columns, "take_block", counting)
+    rows = [f"{10 + i % 3},{'inactive' if i % 4 else 'active'},{T1}" for i in range(10)]
+    rows += [
+        f"s1,active,{T1}",
+        f"0123,active,{T1}",
+        "11,active,2023-01-22 12:09:39.5 UTC",
+        f"12, active,{T1}",
+    ]
+    data = "store_id,status,timestamp_utc\n" + "\n".join(rows)
+    expected, expected_errors = expected_polls_and_errors(data)
+    assert read_poll_arrays(binary(data)).by_store() == expected
+    assert expected_errors == []
+    assert sum(taken) == 10  # the id-less, zero-led, short-fraction and padded rows went row by row
+
+
+def test_array_reader_across_chunks_keeps_line_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(csv_lines, "CHUNK_BYTES", 100)
-    rows = [f"s{i % 3},{'inactive' if i % 4 else 'active'},{T1}" for i in range(20)]
-    rows[13] = "s1,dozing,2023-01-22 12:09:39 UTC"
+    rows = [f"{i % 3},{'inactive' if i % 4 else 'active'},{T1}" for i in range(40)]
+    rows[13] = "1,dozing,2023-01-22 12:09:39 UTC"
+    rows[27] = "2,active,2023-02-30 12:09:39.000000 UTC"
     errors: list[RowError] = []
-    polls = read_poll_stamps(
-        binary("store_id,status,timestamp_utc\r\n" + "\r\n".join(rows) + "\r\n"), errors.append
-    )
-    assert [e.line_number for e in errors] == [15]
-    assert polls.poll_count() == 19
-    assert polls.active and polls.inactive
+    data = "\ufeffstore_id,status,timestamp_utc\r\n" + "\r\n".join(rows) + "\r\n"
+    polls = read_poll_arrays(binary(data), errors.append)
+    assert [e.line_number for e in errors] == [15, 29]
+    assert polls.poll_count() == 38
+    assert polls.by_store() == expected_polls_and_errors(data)[0]
+
+
+def test_array_reader_with_another_header_uses_the_general_parser() -> None:
+    data = f"status,timestamp_utc,store_id\nactive,{T1},1\nwho,{T1},1\n"
+    errors: list[RowError] = []
+    assert read_poll_arrays(binary(data), errors.append).by_store() == {"1": [pack_poll(T1_US, True)]}
+    assert [(e.line_number, e.reason) for e in errors] == [
+        (3, "unknown status 'who' (expected active or inactive)")
+    ]
+
+
+def test_array_reader_of_an_empty_file() -> None:
+    with pytest.raises(MissingColumnsError):
+        read_poll_arrays(binary(""))
+    polls = read_poll_arrays(binary("store_id,status,timestamp_utc\n"))
+    assert (polls.store_ids, polls.poll_count(), polls.latest_us()) == ([], 0, None)
+
+
+def test_array_reader_of_random_bytes_matches_the_general_parser() -> None:
+    import random
+
+    generator = random.Random(14)
+    alphabet = b'0123456789,,,\n\r -:.UTCactiveinactive\xff"'
+    for _ in range(200):
+        body = bytes(generator.choice(alphabet) for _ in range(generator.randint(0, 200)))
+        data = b"store_id,status,timestamp_utc\n" + body
+        expected, expected_errors = expected_polls_and_errors(data)
+        errors: list[RowError] = []
+        assert read_poll_arrays(binary(data), errors.append).by_store() == expected
+        assert errors == expected_errors
+
+
+def test_poll_arrays_from_packed_skips_stores_without_polls() -> None:
+    polls = PollArrays.from_packed({"b": [5, 3], "a": [], "10": [8]})
+    assert polls.store_ids == ["10", "b"]
+    assert polls.by_store() == {"10": [8], "b": [3, 5]}
+    assert polls.latest_us() == 4
 
 
 # --- business hours -----------------------------------------------------------------------
@@ -449,14 +580,14 @@ def test_timezones_missing_column() -> None:
 
 
 _HOURS_ROWS = st.tuples(
-    st.sampled_from(["s1", "s2", " s1", '"s1"', ""]),
+    st.sampled_from(["s1", "s2", " s1", '"s1"', "", "s3", "s 3", 'a"b', "x" * 256, "x" * 257, "s1 "]),
     st.sampled_from(["0", "6", "7", " 1", ""]),
     st.sampled_from(["09:00:00", "9:30", "24:00:00", "00:00", "12:61:00", " 10:00"]),
     st.sampled_from(["17:00:00", "24:00", "02:00", "25:00", ""]),
 ).map(",".join)
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.one_of(_HOURS_ROWS, st.sampled_from(["", "s1,1,09:00", "s1,1,09:00,10:00,x"])), max_size=30)
 )

@@ -13,7 +13,6 @@ from sitepulse.store_uptime.engine.timestamps import (
     US_PER_SECOND,
     US_PER_WEEK,
     parse_timestamp_us,
-    us_to_canonical_stamp,
 )
 from sitepulse.store_uptime.engine.uptime import (
     StatusTimeline,
@@ -22,7 +21,6 @@ from sitepulse.store_uptime.engine.uptime import (
     pack_poll,
     poll_read_range,
     polls_up_to,
-    stamped_timeline,
     unpack_poll,
 )
 from sitepulse.store_uptime.report.rows import compute_store_uptime_packed
@@ -284,34 +282,3 @@ def test_bounded_poll_read_gives_the_same_result(
     now = us("2023-01-20T12:00:00Z")
     polls = [(now + minute * US_PER_MINUTE + 7, active) for minute, active in minute_polls]
     assert uptime(bounded_polls(polls, now), hours, tz, now) == uptime(polls, hours, tz, now)
-
-
-# The offline report's stamp timeline must equal the packed one, ties and all.
-_POLL_LISTS = st.lists(st.tuples(st.integers(0, 40), st.booleans()), min_size=1, max_size=40)
-
-
-@settings(max_examples=500)
-@given(_POLL_LISTS, st.integers(-1, 42))
-def test_stamped_timeline_equals_the_packed_timeline(polls: list[tuple[int, bool]], now_offset: int) -> None:
-    base = parse_timestamp_us("2023-01-22T12:00:00Z")
-    step = 1_500_001  # odd, so midpoints round
-    stamps: dict[bool, list[bytes]] = {True: [], False: []}
-    for offset, is_active in polls:
-        stamp = us_to_canonical_stamp(base + offset * step)
-        assert stamp is not None
-        stamps[is_active].append(stamp)
-    now_us = base + now_offset * step
-    now_stamp = us_to_canonical_stamp(now_us)
-    assert now_stamp is not None
-    expected_polls = polls_up_to([pack_poll(base + t * step, a) for t, a in polls], now_us)
-    got = stamped_timeline(sorted(stamps[True]), sorted(stamps[False]), now_stamp)
-    if not expected_polls:
-        assert got is None
-        return
-    expected = StatusTimeline(expected_polls)
-    assert got is not None
-    assert (got.first_active, got.changes, got.active_before) == (
-        expected.first_active,
-        expected.changes,
-        expected.active_before,
-    )
