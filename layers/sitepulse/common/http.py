@@ -12,7 +12,6 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -71,15 +70,13 @@ def stored_response(body: dict[str, Any], created: bool) -> Response:
     )
 
 
-class _DecodedPathResolver(APIGatewayHttpResolver):
-    """Path parameters as the route sees them: percent-decoded.
+class _GatewayDecodedPathResolver(APIGatewayHttpResolver):
+    """Routes an HTTP API event whose path the gateway has already percent-decoded.
 
-    An HTTP API hands the function the raw path (`rawPath`, as the client encoded it) and
-    Powertools matches routes on it, so `/api/sensors/a%3Ab/occupancy` would reach the route
-    as `a%3Ab` and fail the sensor pattern while `/api/sensors/a:b/occupancy` passes."""
-
-    def _convert_matches_into_route_keys(self, match: re.Match[str]) -> dict[str, str]:
-        return {name: unquote(value) for name, value in match.groupdict().items()}
+    An HTTP API decodes the request path before routing and hands the function the decoded
+    path (`rawPath`, `requestContext.http.path`): `/api/sensors/a%3Ab/occupancy` arrives as
+    `/api/sensors/a:b/occupancy`. Decoding again would turn a client's `a%2541` (the text
+    `a%41`) into `aA`, so path parameters are taken as they come."""
 
     @staticmethod
     def _compile_regex(rule: str, base_regex: str = "^{}$") -> re.Pattern[str]:
@@ -95,7 +92,7 @@ _PATH_PARAMETER = re.compile(r"(<\w+>)")
 
 
 def create_app() -> APIGatewayHttpResolver:
-    app = _DecodedPathResolver(enable_validation=True)
+    app = _GatewayDecodedPathResolver(enable_validation=True)
 
     @app.exception_handler(RequestValidationError)
     def _validation(exc: RequestValidationError) -> Response:
