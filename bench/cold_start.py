@@ -62,13 +62,21 @@ _BOTO3_INIT = "import boto3; client = boto3.client('dynamodb')"
 _BOTO3_FIRST = 'client.get_item(TableName=_recorded["table"], Key=_recorded["key"]) and 200'
 # The least an API function of ours can import with the chosen libraries: the baseline, pydantic
 # with the one model every function answers with, and Powertools' Logger (kept: logging stays).
-_FLOOR_INIT = (
+# Loaded as our handlers load (`sitepulse.common.init_phase`: no cyclic GC until init ends).
+_FLOOR_IMPORTS = (
     f"{_BOTO3_INIT}; from aws_lambda_powertools import Logger; logger = Logger(); "
     "from sitepulse.common.errors import ErrorBody"
 )
+
+
+def _init_phase(init: str) -> str:
+    return f"from sitepulse.common import init_phase\n{init}\ninit_phase.end()"
+
+
+_FLOOR_INIT = _init_phase(_FLOOR_IMPORTS)
 _FLOOR_FIRST = f'{_BOTO3_FIRST} and ErrorBody(message="x").as_json() and 200'
 # ...plus Powertools' HTTP resolver with validation and one route taking a query parameter.
-_ROUTER_INIT = f"""{_FLOOR_INIT}
+_ROUTER_INIT = _init_phase(f"""{_FLOOR_IMPORTS}
 from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -76,7 +84,7 @@ resolver = APIGatewayHttpResolver(enable_validation=True)
 @resolver.get("/api/ping")
 def ping(limit: Annotated[int, Query(ge=1, le=10)] = 5) -> ErrorBody:
     return ErrorBody(message=str(limit))
-"""
+""")
 _PING = {
     "version": "2.0",
     "routeKey": "GET /api/ping",

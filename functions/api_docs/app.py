@@ -4,6 +4,9 @@ Each function only knows its own routes, so the merged document is generated
 from all of them (`make openapi`), committed in the layer, and served from here.
 """
 
+from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
+
+# isort: split
 from importlib import resources
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -35,3 +38,4 @@ def swagger_ui() -> Response[str]:
 
 
 handler = lambda_entry(app)
+init_phase.end()

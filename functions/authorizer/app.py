@@ -6,6 +6,9 @@ route's scope, and passes key id, scopes and limits to the function in the conte
 What API Gateway answers for each outcome: `sitepulse.access.decision` and the README.
 """
 
+from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
+
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import event_source
@@ -37,3 +40,6 @@ def handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -> dict[
         },
     )
     return APIGatewayAuthorizerResponseV2(authorize=decision.authorized, context=decision.context).asdict()
+
+
+init_phase.end()

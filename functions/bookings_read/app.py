@@ -1,6 +1,9 @@
 """GET /api/events (filtered, paginated), GET /api/dashboard (bookings per day/month/year) and
 GET /api/hotels (hotels with events)."""
 
+from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -126,3 +129,4 @@ def list_hotels(
 
 
 handler = lambda_entry(app)
+init_phase.end()

@@ -1,5 +1,8 @@
 """POST /api/events — the hotel reservation system reports a booking or a cancellation."""
 
+from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -38,3 +41,4 @@ def post_event(event: Annotated[BookingEventIn, Body()]) -> Response[BookingEven
 
 
 handler = lambda_entry(app)
+init_phase.end()

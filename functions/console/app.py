@@ -8,6 +8,9 @@ link): the index again. Public route: the page holds no data, the API key is
 typed in by the user and sent by the app itself.
 """
 
+from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
+
+# isort: split
 import hashlib
 import json
 from dataclasses import dataclass
@@ -132,3 +135,6 @@ def openapi_paths() -> dict[str, Any]:
             }
         },
     }
+
+
+init_phase.end()

@@ -6,6 +6,9 @@ ingestion table); see `sitepulse.ingest.runner` for the guarantees and
 `sitepulse.ingest_wiring` for which domain reads which folder.
 """
 
+from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
+
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -33,3 +36,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     summary = runner.run(context.get_remaining_time_in_millis)
     _record_metrics(summary)
     return summary.as_dict()
+
+
+init_phase.end()

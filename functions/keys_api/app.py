@@ -1,5 +1,8 @@
 """Key management (scope `admin`): create a key (its secret shown once), list keys, revoke one."""
 
+from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -59,3 +62,4 @@ def revoke_key(key_id: Annotated[str, Path(pattern=KEY_ID_PATTERN)]) -> Response
 
 
 handler = lambda_entry(app)
+init_phase.end()

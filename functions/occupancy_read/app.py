@@ -1,5 +1,8 @@
 """Occupancy reads: the sensor list, and people inside now or at an instant."""
 
+from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -98,3 +101,4 @@ def occupancy_alias(sensor: SensorPath, at_instant: AtInstant = None) -> Occupan
 
 
 handler = lambda_entry(app)
+init_phase.end()

@@ -1,5 +1,8 @@
 """POST /api/webhook — a door sensor reports people counted since its previous report."""
 
+from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -38,3 +41,4 @@ def post_webhook(report: Annotated[SensorEventIn, Body()]) -> Response[SensorEve
 
 
 handler = lambda_entry(app)
+init_phase.end()

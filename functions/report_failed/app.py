@@ -1,5 +1,8 @@
 """Report pipeline Catch target: mark the report Failed with a readable error."""
 
+from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
+
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -16,3 +19,6 @@ step = report_pipeline()
 @classify_aws_errors
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return step.mark_failed(FailedInput.model_validate(event)).model_dump()
+
+
+init_phase.end()

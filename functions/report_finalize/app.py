@@ -1,5 +1,8 @@
 """Report pipeline last step: merge the shards' parts into `reports/<id>.csv` and mark the report Complete."""
 
+from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
+
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -16,3 +19,6 @@ step = report_pipeline()
 @classify_aws_errors
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return step.finalize(FinalizeInput.model_validate(event)).model_dump()
+
+
+init_phase.end()

@@ -1,5 +1,8 @@
 """Report pipeline step 1: fix `now` (latest poll unless requested), count the stores, plan the shards."""
 
+from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
+
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -16,3 +19,6 @@ step = report_pipeline()
 @classify_aws_errors
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return step.prepare(PrepareInput.model_validate(event)).model_dump()
+
+
+init_phase.end()

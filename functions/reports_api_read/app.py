@@ -1,6 +1,9 @@
 """GET /api/reports (newest first), GET /api/reports/{report_id}, its CSV download, and the original
 API's /get_report (read-only)."""
 
+from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -94,3 +97,4 @@ def get_report_legacy(report_id: Annotated[str, Query(min_length=1, max_length=1
 
 
 handler = lambda_entry(app)
+init_phase.end()

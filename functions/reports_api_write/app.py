@@ -1,5 +1,8 @@
 """POST /api/reports (and the original API's /trigger_report): start a store uptime report."""
 
+from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -93,3 +96,4 @@ def trigger_report_get() -> TriggerReportOut:
 
 
 handler = lambda_entry(app)
+init_phase.end()

@@ -1,5 +1,8 @@
 """Temperature reads: average over a window, and a building's rooms with their latest reading."""
 
+from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -134,3 +137,4 @@ def list_rooms(
 
 
 handler = lambda_entry(app)
+init_phase.end()

@@ -1,5 +1,8 @@
 """POST /api/v1/buildings/{building}/rooms/{room}/temperatures — a thermometer reports a reading."""
 
+from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
+
+# isort: split
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -53,3 +56,4 @@ def post_temperature(
 
 
 handler = lambda_entry(app)
+init_phase.end()
