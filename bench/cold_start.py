@@ -1,18 +1,22 @@
 """Benchmark: cold start of every API function against a bare boto3 client, side by side.
 
-    python -m bench.cold_start [--rounds 5] [--function OccupancyReadFunction ...]
+    python -m bench.cold_start [--rounds 5] [--function OccupancyReadFunction ...] [--source]
 
 Each sample is a fresh interpreter with the function's own environment from template.yaml
 (Globals + its Environment, references resolved as `make run` does) and `PYTHONPATH` = the
-function's code dir + `layers/`. It times init (`import app`) and then the first request: the
-function's event from `events/`, with AWS answered at botocore's HTTP layer from answers
-recorded against moto just before (`bench.cold_start_replay`), so work deferred from init to
-the first request is counted too. Wall and CPU seconds of both are kept. The baseline imports
-boto3, creates a DynamoDB client and makes one GetItem; two more reference rows measure the
-libraries alone (the floor: + pydantic, one model and Powertools' Logger; then + Powertools'
-HTTP resolver with validation). Rounds are interleaved (references, then every function, again
-and again) so machine load hits all alike; the figures are medians and their ratio to the
-baseline's. Target: ratio <= 1.3 for every function, for init and for init + first request.
+function's code dir + the shared layer as `sam build` makes it (`layers/Makefile`, built into
+bench/out/layer), with no bytecode written (Lambda's /opt is read-only); `--source` takes
+`layers/` and its cached bytecode instead. It times init (`import app`) and then the first
+request: the function's event from `events/`, with AWS answered at botocore's HTTP layer from
+answers recorded against moto just before (`bench.cold_start_replay`), so work deferred from
+init to the first request is counted too. Wall and CPU seconds of both are kept. The baseline
+imports boto3, creates a DynamoDB client and makes one GetItem; more reference rows measure
+the libraries alone (the floor: + pydantic, one model and Powertools' Logger; then +
+Powertools' HTTP resolver with validation) and one function with the layer stripped of its
+.pyc files, as the python3.13 build method shipped it. Rounds are interleaved (references,
+then every function, again and again) so machine load hits all alike; the figures are medians
+and their ratio to the baseline's. Target: ratio <= 1.3 for every function, for init and for
+init + first request.
 
 Not in Lambda (no `LAMBDA_TASK_ROOT`), Powertools' Tracer is disabled, as it is under
 `sam local`; in AWS, with `Tracing: Active`, the X-Ray SDK is imported at init.
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -34,6 +39,9 @@ BASELINE = "boto3 client (baseline)"
 FLOOR = "floor: + pydantic model + Logger"
 FLOOR_ROUTER = "floor + Powertools resolver"
 REPLIES = REPO / "bench" / "out" / "cold_start_replies.json"
+LAYER_OUT = REPO / "bench" / "out" / "layer"
+NO_BYTECODE_FUNCTION = "OccupancyReadFunction"
+NO_BYTECODE = f"{NO_BYTECODE_FUNCTION}, layer without .pyc"
 
 # One measured interpreter: `init` (timed) is what Lambda runs at cold start; then, untimed,
 # the recorded AWS answers are installed (`bench.cold_start_replay`); then `first` (timed) is
@@ -156,21 +164,47 @@ def record_replies() -> None:
     )
 
 
-def measure(rounds: int, only: set[str] | None = None) -> dict[str, list[Sample]]:
-    functions = {name: spec for name, spec in api_functions().items() if not only or name in only}
+def build_layer() -> tuple[Path, Path]:
+    """The shared layer as `sam build` makes it (layers/Makefile), and a copy without bytecode
+    (what the python3.13 build method shipped): their `python/` dirs, under bench/out/."""
+    built, bare = LAYER_OUT / "built", LAYER_OUT / "no-bytecode"
+    shutil.rmtree(LAYER_OUT, ignore_errors=True)
+    subprocess.run(
+        ["make", "--no-print-directory", "-C", str(REPO / "layers"), "build-SharedLayer"],
+        env=os.environ | {"ARTIFACTS_DIR": str(built), "PYTHON": sys.executable},
+        check=True,
+        capture_output=True,
+    )
+    shutil.copytree(built, bare, ignore=shutil.ignore_patterns("__pycache__"))
+    return built / "python", bare / "python"
+
+
+def measure(rounds: int, only: set[str] | None = None, deployed: bool = True) -> dict[str, list[Sample]]:
+    """Samples per row. `deployed`: the layer as built for AWS, and, as on Lambda's read-only
+    /opt, no bytecode written at import; otherwise the source tree with its cached bytecode."""
+    every = api_functions()
+    functions = {name: spec for name, spec in every.items() if not only or name in only}
     record_replies()
-    layers = REPO / "layers"
+    layers, bare, extra = REPO / "layers", None, {}
+    if deployed:
+        (layers, bare), extra = build_layer(), {"PYTHONDONTWRITEBYTECODE": "1"}
+    # The references run with what every function has (template Globals), as our code would.
+    shared = dict(set.intersection(*(set(env.items()) for _, env in every.values())))
     references = {
         BASELINE: (_BOTO3_INIT, _BOTO3_FIRST),
         FLOOR: (_FLOOR_INIT, _FLOOR_FIRST),
         FLOOR_ROUTER: (_ROUTER_INIT, _ROUTER_FIRST),
     }
-    samples: dict[str, list[Sample]] = {name: [] for name in [*references, *functions]}
+    rows = [*references, *([NO_BYTECODE] if bare else []), *functions]
+    samples: dict[str, list[Sample]] = {name: [] for name in rows}
     for _ in range(rounds):
         for name, (init, first) in references.items():
-            samples[name].append(sample("<baseline>", init, first, [layers], {}))
+            samples[name].append(sample("<baseline>", init, first, [layers], shared | extra))
+        if bare:
+            code_dir, env = every[NO_BYTECODE_FUNCTION]
+            samples[NO_BYTECODE].append(sample(NO_BYTECODE_FUNCTION, *_APP, [code_dir, bare], env | extra))
         for name, (code_dir, env) in functions.items():
-            samples[name].append(sample(name, *_APP, [code_dir, layers], env))
+            samples[name].append(sample(name, *_APP, [code_dir, layers], env | extra))
     return samples
 
 
@@ -191,18 +225,18 @@ def report(samples: dict[str, list[Sample]]) -> bool:
         f"median of {rounds}, interleaved; ratio = wall time / the baseline's, cpu = the same in CPU "
         f"seconds (steadier on a shared machine); target <= {TARGET_RATIO}"
     )
-    print(f"{'':34} {'---- import (init) ----':>24}   {'-- init + first request --':>26}")
-    print(f"{'function':34} {'ms':>7} {'ratio':>7} {'cpu':>7}   {'ms':>9} {'ratio':>7} {'cpu':>7}")
+    print(f"{'':42} {'---- import (init) ----':>24}   {'-- init + first request --':>26}")
+    print(f"{'function':42} {'ms':>7} {'ratio':>7} {'cpu':>7}   {'ms':>9} {'ratio':>7} {'cpu':>7}")
     worst = 0.0
     for name, values in samples.items():
         medians = _medians(values)
         ratios = [m / b for m, b in zip(medians, base, strict=True)]
-        reference = name in (BASELINE, FLOOR, FLOOR_ROUTER)
+        reference = name in (BASELINE, FLOOR, FLOOR_ROUTER, NO_BYTECODE)
         if not reference:
             worst = max(worst, ratios[0], ratios[2])
         over = not reference and max(ratios[0], ratios[2]) > TARGET_RATIO
         print(
-            f"{name:34} {medians[0] * 1000:>7.0f} {ratios[0]:>7.2f} {ratios[1]:>7.2f}   "
+            f"{name:42} {medians[0] * 1000:>7.0f} {ratios[0]:>7.2f} {ratios[1]:>7.2f}   "
             f"{medians[2] * 1000:>9.0f} {ratios[2]:>7.2f} {ratios[3]:>7.2f}{'  over target' if over else ''}"
         )
     print(f"worst ratio {worst:.2f}; load average {os.getloadavg()[0]:.2f} (other processes share the cores)")
@@ -217,8 +251,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--function", action="append", help="only this logical id (repeatable)")
+    parser.add_argument(
+        "--source", action="store_true", help="import the layer from layers/ (cached bytecode), not as built"
+    )
     args = parser.parse_args()
-    return 0 if report(measure(args.rounds, set(args.function or ()))) else 1
+    return 0 if report(measure(args.rounds, set(args.function or ()), deployed=not args.source)) else 1
 
 
 if __name__ == "__main__":

@@ -57,8 +57,12 @@ def test_a_call_that_was_not_recorded_fails_the_sample(replaying: Any) -> None:
 
 def test_one_round_measures_init_and_first_request(capsys: pytest.CaptureFixture[str]) -> None:
     samples = cold_start.measure(1, {"OccupancyReadFunction"})
-    references = {cold_start.BASELINE, cold_start.FLOOR, cold_start.FLOOR_ROUTER}
+    references = {cold_start.BASELINE, cold_start.FLOOR, cold_start.FLOOR_ROUTER, cold_start.NO_BYTECODE}
     assert set(samples) == references | {"OccupancyReadFunction"}
+    # Measured as deployed: the layer as sam build makes it, and the same stripped of bytecode.
+    built = cold_start.LAYER_OUT / "built" / "python"
+    assert (built / "sitepulse" / "common" / "__pycache__").is_dir()
+    assert not list((cold_start.LAYER_OUT / "no-bytecode").rglob("*.pyc"))
     for values in samples.values():
         ((init_wall, init_cpu), (first_wall, first_cpu)) = values[0]["init"], values[0]["first"]
         assert init_wall > 0 and init_cpu > 0 and first_wall > 0 and first_cpu >= 0

@@ -6,6 +6,7 @@ Lambda's /opt is read-only, so a module without a usable .pyc is compiled at eve
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import os
 import subprocess
@@ -84,3 +85,14 @@ def test_a_handler_compiles_nothing_of_the_layer_at_init(built_layer: Path) -> N
     }
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
+
+
+def test_no_pydantic_plugin_is_shipped_so_disabling_plugins_loses_nothing(built_layer: Path) -> None:
+    # template.yaml sets PYDANTIC_DISABLE_PLUGINS for every function (no entry-point scan at init).
+    for function in load_stack(ROOT / "template.yaml").functions.values():
+        assert function.environment["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+    shipped = list(importlib.metadata.distributions(path=[str(built_layer)]))
+    names = {dist.metadata["Name"] for dist in shipped}
+    assert {"pydantic", "aws_lambda_powertools"} <= names  # the walk sees the layer's packages
+    plugins = [entry for dist in shipped for entry in dist.entry_points if entry.group == "pydantic"]
+    assert plugins == []
