@@ -96,3 +96,18 @@ def test_no_pydantic_plugin_is_shipped_so_disabling_plugins_loses_nothing(built_
     assert {"pydantic", "aws_lambda_powertools"} <= names  # the walk sees the layer's packages
     plugins = [entry for dist in shipped for entry in dist.entry_points if entry.group == "pydantic"]
     assert plugins == []
+
+
+def test_the_layer_ships_exactly_the_pinned_versions(built_layer: Path) -> None:
+    # The SDK included: the X-Ray SDK brings botocore anyway, so it must be the tested pair.
+    pins = {}
+    for line in (ROOT / "layers" / "requirements.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.split("[")[0].replace("-", "_").lower()] = version
+    assert {"boto3", "botocore"} <= set(pins)
+    shipped = {
+        dist.metadata["Name"].replace("-", "_").lower(): dist.version
+        for dist in importlib.metadata.distributions(path=[str(built_layer)])
+    }
+    assert {name: shipped.get(name) for name in pins} == pins
