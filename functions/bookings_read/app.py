@@ -22,7 +22,7 @@ from sitepulse.bookings.models import (
 from sitepulse.bookings.wiring import booking_service
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.openapi_responses import api_responses, linked
-from sitepulse.common.pagination import TOKEN_QUERY
+from sitepulse.common.pagination import DEFAULT_PAGE_SIZE, TOKEN_QUERY, PageLimit
 from sitepulse.common.timestamps import DATE_QUERY, INSTANT_QUERY, MAX_LENGTH
 from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
 
@@ -76,7 +76,7 @@ def list_events(
     room_id: Annotated[str | None, Query(pattern=ROOM_ID_PATTERN)] = None,
     night_of_stay__gte: NightParam = None,
     night_of_stay__lte: NightParam = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
     next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> BookingEventList:
     return service.events(
@@ -121,7 +121,7 @@ def dashboard(
     tags=["bookings"],
 )
 def list_hotels(
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
     next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> HotelList:
     # A key limited to hotel ids lists only those.

@@ -6,7 +6,7 @@ from sitepulse.common import init_phase  # first: the collector stays off while 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from sitepulse.access.models import ApiKeyCreated, ApiKeyIn, ApiKeyList
 from sitepulse.access.tokens import KEY_ID_PATTERN
@@ -14,7 +14,7 @@ from sitepulse.access.wiring import key_service
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.observability import logger
 from sitepulse.common.openapi_responses import api_responses
-from sitepulse.common.pagination import TOKEN_QUERY
+from sitepulse.common.pagination import DEFAULT_PAGE_SIZE, TOKEN_QUERY, PageLimit
 
 service = key_service()
 app = create_app()
@@ -41,7 +41,7 @@ def create_key(request: Annotated[ApiKeyIn, Body()]) -> Response[ApiKeyCreated]:
     tags=["keys"],
 )
 def list_keys(
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
     next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> ApiKeyList:
     return service.list(limit, next_token)

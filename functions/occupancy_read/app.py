@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from sitepulse.access.edge import current_limits
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.openapi_responses import api_responses, linked
-from sitepulse.common.pagination import TOKEN_QUERY
+from sitepulse.common.pagination import DEFAULT_PAGE_SIZE, TOKEN_QUERY, PageLimit
 from sitepulse.common.series_query import series_query
 from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
 from sitepulse.common.timestamps import INSTANT_QUERY, MAX_LENGTH
@@ -56,7 +56,7 @@ OCCUPANCY_RESPONSES = api_responses({200: "People inside (never negative)"}, not
     tags=["occupancy"],
 )
 def list_sensors(
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
     next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> SensorList:
     # A key limited to sensor prefixes lists only those sensors.

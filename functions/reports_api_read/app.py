@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.openapi_responses import api_responses, linked
-from sitepulse.common.pagination import TOKEN_QUERY
+from sitepulse.common.pagination import DEFAULT_PAGE_SIZE, TOKEN_QUERY, PageLimit
 from sitepulse.store_uptime.report.models import LegacyReportStatus, Report, ReportList
 from sitepulse.store_uptime.report.wiring import report_queries
 
@@ -38,7 +38,7 @@ ReportId = Annotated[
     tags=["reports"],
 )
 def list_reports(
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
     next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> ReportList:
     return queries.newest(limit, next_token)

@@ -11,7 +11,7 @@ from sitepulse.access.edge import current_limits
 from sitepulse.common.durations import DURATION_PATTERN
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.openapi_responses import api_responses, linked
-from sitepulse.common.pagination import TOKEN_QUERY
+from sitepulse.common.pagination import DEFAULT_PAGE_SIZE, TOKEN_QUERY, PageLimit
 from sitepulse.common.series_query import series_query
 from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
 from sitepulse.common.timestamps import INSTANT_QUERY, MAX_LENGTH
@@ -101,7 +101,7 @@ def temperature_series(
     tags=["temperature"],
 )
 def list_buildings(
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
     next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> BuildingList:
     # A key limited to buildings lists only those.
@@ -130,7 +130,7 @@ def list_buildings(
 )
 def list_rooms(
     building: IdPath,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
     next_token: Annotated[str | None, TOKEN_QUERY] = None,
 ) -> RoomList:
     return service.rooms(building, limit, next_token)

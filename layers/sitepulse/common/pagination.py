@@ -35,7 +35,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
@@ -59,6 +59,10 @@ TOKEN_QUERY = Query(
     "filters; anything else is refused (422)",
     json_schema_extra={"pattern": TOKEN_PATTERN},
 )
+# The `limit` query parameter of every listing: `limit: PageLimit = DEFAULT_PAGE_SIZE`.
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 100
+PageLimit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 
 KeyType = Literal["S", "N"]
 Expected = str | re.Pattern[str]
