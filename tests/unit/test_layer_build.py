@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +112,11 @@ def test_the_layer_ships_exactly_the_pinned_versions(built_layer: Path) -> None:
         for dist in importlib.metadata.distributions(path=[str(built_layer)])
     }
     assert {name: shipped.get(name) for name in pins} == pins
+
+
+def test_the_layer_is_built_for_the_functions_architecture() -> None:
+    template = load_yaml(ROOT / "template.yaml")
+    (architecture,) = template["Globals"]["Function"]["Architectures"]
+    assert template["Resources"]["SharedLayer"]["Metadata"]["BuildArchitecture"] == architecture
+    platforms = re.findall(r"--platform (\S+)", (ROOT / "layers" / "Makefile").read_text())
+    assert platforms and all(platform.endswith(f"_{architecture}") for platform in platforms)
