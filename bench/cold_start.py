@@ -19,7 +19,8 @@ and their ratio to the baseline's. Target: ratio <= 1.3 for every function, for 
 init + first request.
 
 Not in Lambda (no `LAMBDA_TASK_ROOT`), Powertools' Tracer is disabled, as it is under
-`sam local`; in AWS, with `Tracing: Active`, the X-Ray SDK is imported at init.
+`sam local`; in AWS, with `Tracing: Active`, the X-Ray SDK is imported at init: one more
+reference row runs a function with Lambda's tracing environment, as AWS runs it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ REPLIES = REPO / "bench" / "out" / "cold_start_replies.json"
 LAYER_OUT = REPO / "bench" / "out" / "layer"
 NO_BYTECODE_FUNCTION = "OccupancyReadFunction"
 NO_BYTECODE = f"{NO_BYTECODE_FUNCTION}, layer without .pyc"
+TRACED = f"{NO_BYTECODE_FUNCTION}, tracing on as in Lambda"
+# What Lambda sets that turns Powertools' Tracer on (the X-Ray SDK loads at init, the handler
+# runs in a sampled trace); its UDP packets to the daemon address go nowhere here.
+_LAMBDA_TRACING_ENV = {
+    "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+    "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
+}
 
 # One measured interpreter: `init` (timed) is what Lambda runs at cold start; then, untimed,
 # the recorded AWS answers are installed (`bench.cold_start_replay`); then `first` (timed) is
@@ -195,14 +203,16 @@ def measure(rounds: int, only: set[str] | None = None, deployed: bool = True) ->
         FLOOR: (_FLOOR_INIT, _FLOOR_FIRST),
         FLOOR_ROUTER: (_ROUTER_INIT, _ROUTER_FIRST),
     }
-    rows = [*references, *([NO_BYTECODE] if bare else []), *functions]
+    rows = [*references, *([NO_BYTECODE] if bare else []), TRACED, *functions]
     samples: dict[str, list[Sample]] = {name: [] for name in rows}
     for _ in range(rounds):
         for name, (init, first) in references.items():
             samples[name].append(sample("<baseline>", init, first, [layers], shared | extra))
+        code_dir, env = every[NO_BYTECODE_FUNCTION]
         if bare:
-            code_dir, env = every[NO_BYTECODE_FUNCTION]
             samples[NO_BYTECODE].append(sample(NO_BYTECODE_FUNCTION, *_APP, [code_dir, bare], env | extra))
+        traced = env | extra | _LAMBDA_TRACING_ENV | {"LAMBDA_TASK_ROOT": str(code_dir)}
+        samples[TRACED].append(sample(NO_BYTECODE_FUNCTION, *_APP, [code_dir, layers], traced))
         for name, (code_dir, env) in functions.items():
             samples[name].append(sample(name, *_APP, [code_dir, layers], env | extra))
     return samples
@@ -231,7 +241,7 @@ def report(samples: dict[str, list[Sample]]) -> bool:
     for name, values in samples.items():
         medians = _medians(values)
         ratios = [m / b for m, b in zip(medians, base, strict=True)]
-        reference = name in (BASELINE, FLOOR, FLOOR_ROUTER, NO_BYTECODE)
+        reference = name in (BASELINE, FLOOR, FLOOR_ROUTER, NO_BYTECODE, TRACED)
         if not reference:
             worst = max(worst, ratios[0], ratios[2])
         over = not reference and max(ratios[0], ratios[2]) > TARGET_RATIO

@@ -57,7 +57,13 @@ def test_a_call_that_was_not_recorded_fails_the_sample(replaying: Any) -> None:
 
 def test_one_round_measures_init_and_first_request(capsys: pytest.CaptureFixture[str]) -> None:
     samples = cold_start.measure(1, {"OccupancyReadFunction"})
-    references = {cold_start.BASELINE, cold_start.FLOOR, cold_start.FLOOR_ROUTER, cold_start.NO_BYTECODE}
+    references = {
+        cold_start.BASELINE,
+        cold_start.FLOOR,
+        cold_start.FLOOR_ROUTER,
+        cold_start.NO_BYTECODE,
+        cold_start.TRACED,
+    }
     assert set(samples) == references | {"OccupancyReadFunction"}
     # Measured as deployed: the layer as sam build makes it, and the same stripped of bytecode.
     built = cold_start.LAYER_OUT / "built" / "python"

@@ -69,3 +69,15 @@ def test_no_xray_import_outside_lambda() -> None:
 def test_real_tracer_in_lambda_with_tracing_on() -> None:
     out = _modules_after(_DECORATE, {"LAMBDA_TASK_ROOT": "/var/task", "AWS_REGION": "us-east-1"})
     assert out == "True True"  # X-Ray imported, handler wrapped by Powertools' capture_lambda_handler
+
+
+def test_in_lambda_only_botocore_is_patched() -> None:
+    code = (
+        "import sys\n"
+        "from sitepulse.common.observability import tracer\n"
+        "tracer.capture_lambda_handler(lambda event, context: 1)\n"
+        "from aws_xray_sdk.core.patcher import _PATCHED_MODULES\n"
+        "print(sorted(_PATCHED_MODULES), 'requests' in sys.modules, 'sqlite3' in sys.modules)\n"
+    )
+    out = _modules_after(code, {"LAMBDA_TASK_ROOT": "/var/task", "AWS_REGION": "us-east-1"})
+    assert out == "['botocore'] False False"

@@ -24,6 +24,11 @@ from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 logger = Logger()
 metrics = Metrics()
 
+# What the X-Ray SDK instruments: botocore, our only outbound client (every AWS call becomes a
+# subsegment). Powertools' default patches every library the SDK supports, importing each one
+# it finds (requests, httplib, sqlite3, …) at init: ≈ 55 ms more of a cold start, for nothing.
+PATCHED_MODULES = ("botocore",)
+
 
 def tracing_enabled() -> bool:
     """Whether Powertools' Tracer would trace here (its `_is_tracer_disabled`, without importing it)."""
@@ -46,7 +51,7 @@ class LazyTracer:
         if self._tracer is None:
             from aws_lambda_powertools import Tracer
 
-            self._tracer = Tracer()
+            self._tracer = Tracer(patch_modules=PATCHED_MODULES)
         return self._tracer
 
     def capture_lambda_handler[F: Callable[..., Any]](self, handler: F) -> F:
