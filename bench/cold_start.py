@@ -41,9 +41,10 @@ FLOOR = "floor: + pydantic model + Logger"
 FLOOR_ROUTER = "floor + Powertools resolver"
 REPLIES = REPO / "bench" / "out" / "cold_start_replies.json"
 LAYER_OUT = REPO / "bench" / "out" / "layer"
-NO_BYTECODE_FUNCTION = "OccupancyReadFunction"
-NO_BYTECODE = f"{NO_BYTECODE_FUNCTION}, layer without .pyc"
-TRACED = f"{NO_BYTECODE_FUNCTION}, tracing on as in Lambda"
+# The function of the two "as deployed" reference rows below (no bytecode; tracing on).
+REFERENCE_FUNCTION = "OccupancyReadFunction"
+NO_BYTECODE = f"{REFERENCE_FUNCTION}, layer without .pyc"
+TRACED = f"{REFERENCE_FUNCTION}, tracing on as in Lambda"
 # What Lambda sets that turns Powertools' Tracer on (the X-Ray SDK loads at init, the handler
 # runs in a sampled trace); its UDP packets to the daemon address go nowhere here.
 _LAMBDA_TRACING_ENV = {
@@ -208,11 +209,11 @@ def measure(rounds: int, only: set[str] | None = None, deployed: bool = True) ->
     for _ in range(rounds):
         for name, (init, first) in references.items():
             samples[name].append(sample("<baseline>", init, first, [layers], shared | extra))
-        code_dir, env = every[NO_BYTECODE_FUNCTION]
+        code_dir, env = every[REFERENCE_FUNCTION]
         if bare:
-            samples[NO_BYTECODE].append(sample(NO_BYTECODE_FUNCTION, *_APP, [code_dir, bare], env | extra))
+            samples[NO_BYTECODE].append(sample(REFERENCE_FUNCTION, *_APP, [code_dir, bare], env | extra))
         traced = env | extra | _LAMBDA_TRACING_ENV | {"LAMBDA_TASK_ROOT": str(code_dir)}
-        samples[TRACED].append(sample(NO_BYTECODE_FUNCTION, *_APP, [code_dir, layers], traced))
+        samples[TRACED].append(sample(REFERENCE_FUNCTION, *_APP, [code_dir, layers], traced))
         for name, (code_dir, env) in functions.items():
             samples[name].append(sample(name, *_APP, [code_dir, layers], env | extra))
     return samples
