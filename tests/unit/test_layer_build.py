@@ -1,7 +1,7 @@
 """`sam build` of the shared layer (layers/Makefile) ships bytecode: nothing is compiled at init.
 
 Lambda's /opt is read-only, so a module without a usable .pyc is compiled at every cold start
-(≈ 1.1 s of CPU per API function with the layer as the python3.13 build method makes it).
+(≈ 1.2 s of CPU per API function with the layer as the python3.13 build method made it).
 """
 
 from __future__ import annotations
