@@ -32,6 +32,12 @@ def wait_for(driver: WebDriver, selector: str, seconds: float = WAIT_SECONDS) ->
     return WebDriverWait(driver, seconds).until(ec.visibility_of_element_located((By.CSS_SELECTOR, selector)))
 
 
+def wait_for_text(driver: WebDriver, selector: str, text: str, seconds: float = WAIT_SECONDS) -> None:
+    """Wait until the element matching `selector` shows `text`. The element is found again on
+    every poll: a page that re-renders it meanwhile (a stale element) is waited out, not an error."""
+    WebDriverWait(driver, seconds).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, selector), text))
+
+
 def demo_keys(state: dict[str, Any]) -> tuple[str, str | None]:
     """(key with every scope, read-only key) from the stack's state file. Before access control
     existed any key passed: then a placeholder, and no read-only key."""

@@ -13,12 +13,22 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.browser.chrome import console_errors, leaving_the_machine, requested_urls
-from tests.browser.console_session import PAGES, change_key, demo_keys, enter_key, open_page, wait_for
+from tests.browser.console_session import (
+    PAGES,
+    WAIT_SECONDS,
+    change_key,
+    demo_keys,
+    enter_key,
+    open_page,
+    wait_for,
+    wait_for_text,
+)
 from tests.integration.conftest import RunningStack
 
 REPORT_HEADER = [
@@ -52,15 +62,16 @@ def test_every_page_shows_the_demo_data(demo_stack: RunningStack, browser: WebDr
     # Temperature: rooms with their latest reading, a week of hourly averages, an average.
     open_page(browser, "Temperature")
     Select(browser.find_element(By.ID, "duration")).select_by_value("1d")  # hourly rooms: a day has readings
-    assert "°C" in wait_for(browser, "#average .big").text
-    hours = browser.find_elements(By.CSS_SELECTOR, "#temperature-chart details table tbody tr")
-    assert len(hours) == 7 * 24
+    wait_for_text(browser, "#average .big", "°C")  # the day's average, once re-rendered
+    hours = "#temperature-chart details table tbody tr"
+    week = 7 * 24
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, hours)) == week)
     # Bookings: twelve month bars, keyboard-operable, and the day view of the chosen month.
     open_page(browser, "Bookings")
     months = browser.find_elements(By.CSS_SELECTOR, "#month-chart rect.bar-hit")
     assert len(months) == 12
     months[2].send_keys("\n")  # March, with the keyboard
-    WebDriverWait(browser, 20).until(lambda d: "of Mar" in d.find_element(By.ID, "days-title").text)
+    wait_for_text(browser, "#days-title", "of Mar", seconds=20)
     assert len(browser.find_elements(By.CSS_SELECTOR, "#day-chart rect.bar")) == 31
     assert_clean(browser, key)
 
@@ -80,7 +91,9 @@ def test_a_report_from_trigger_to_downloaded_csv(
         seen_progress.add(status)
         return status.startswith(("Complete", "Failed"))
 
-    WebDriverWait(browser, 240, poll_frequency=0.3).until(finished)
+    # The status line is re-rendered on every poll of the report: a stale read is just retried.
+    stale = (StaleElementReferenceException,)
+    WebDriverWait(browser, 240, poll_frequency=0.3, ignored_exceptions=stale).until(finished)
     status = browser.find_element(By.ID, "report-status").text
     assert status.startswith("Complete"), status
     link = browser.find_element(By.ID, "download-report")
