@@ -70,6 +70,9 @@ def stored_response(body: dict[str, Any], created: bool) -> Response:
     )
 
 
+_PATH_PARAMETER = re.compile(r"(<\w+>)")  # a `<name>` placeholder of a route rule
+
+
 class _GatewayDecodedPathResolver(APIGatewayHttpResolver):
     """Routes an HTTP API event whose path the gateway has already percent-decoded.
 
@@ -86,9 +89,6 @@ class _GatewayDecodedPathResolver(APIGatewayHttpResolver):
         a control or symbol character (`/rooms/%C2%84/…`, decoded by the gateway) matched no
         route at all: a 404 "Not found" where the document promises the parameter's 422."""
         return re.compile(base_regex.format(_PATH_PARAMETER.sub(r"(?P\1[^/]+)", rule)))
-
-
-_PATH_PARAMETER = re.compile(r"(<\w+>)")
 
 
 def create_app() -> APIGatewayHttpResolver:
