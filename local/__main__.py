@@ -6,17 +6,20 @@ and stderr (the functions' JSON logs, metrics, warnings, tracebacks, moto) goes 
 `<state dir>/logs/stack.log`.
 
 Ctrl-C (SIGINT) or SIGTERM stops the stack within a few seconds, whatever is running:
-reports, ingestion, or the start-up itself. A second Ctrl-C exits at once.
+reports, ingestion, or the start-up itself. A second Ctrl-C exits at once. SIGUSR1 writes
+every thread's stack to `logs/stack.log` (what is it doing?) and the stack carries on.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import faulthandler
 import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import TextIO
@@ -25,6 +28,10 @@ from local.fault_spec import ENV_VAR, FaultSpecError, faults_from_env
 from local.stack import ROOT, LocalStack
 
 STOP_SECONDS = 6.0  # the clean shutdown's budget; then the process exits regardless
+# The main thread never blocks longer than this: a signal's Python handler runs only when
+# the main thread executes bytecode, and a signal the kernel hands to another thread does
+# not wake a main thread asleep on a lock (seen in CI: Ctrl-C under load ignored for 30 s).
+POLL_SECONDS = 0.2
 
 
 class Terminal:
@@ -55,6 +62,11 @@ class Terminal:
         with self._lock, contextlib.suppress(OSError, ValueError):
             self._stream.write(text + "\n")
             self._stream.flush()
+
+    def line_now(self, text: str) -> None:
+        """Without the lock, for a signal handler: the thread it interrupted may hold it."""
+        with contextlib.suppress(OSError, ValueError):
+            os.write(self._stream.fileno(), (text + "\n").encode())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,18 +102,21 @@ def main(argv: list[str] | None = None) -> int:
     log_file = args.state_file.with_name("logs") / "stack.log"
     terminal = Terminal(sys.stderr) if args.no_divert else Terminal.divert(log_file)
 
-    wake = threading.Event()  # a signal arrived, or the start-up ended
+    started = threading.Event()  # the start-up ended, well or not
     signals: list[int] = []
 
     def on_signal(signum: int, _frame: object) -> None:
+        # Takes no lock (no Event.set, no terminal.line): the handler runs between two
+        # bytecodes of the main thread, which may be holding that very lock. The main
+        # thread polls `signals` instead.
         if signals:
-            terminal.line("stopping now")
-            _exit(130)
+            terminal.line_now("stopping now")
+            os._exit(130)
         signals.append(signum)
-        wake.set()
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, on_signal)
+    faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
 
     stack = LocalStack(
         template=args.template,
@@ -121,12 +136,13 @@ def main(argv: list[str] | None = None) -> int:
         except BaseException as error:  # reported below, by the main thread
             failure.append(error)
         finally:
-            wake.set()
+            started.set()
 
     terminal.line(f"Sitepulse local stack starting (logs: {log_file})")
     # Start-up runs in a thread so that Ctrl-C is served at once, even mid-ingestion.
     threading.Thread(target=boot, daemon=True, name="start-up").start()
-    wake.wait()
+    while not signals and not started.wait(POLL_SECONDS):
+        pass
     code = 0
     if not signals and failure:
         error = failure[0]
@@ -135,9 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         code = 1
     elif not signals:
         terminal.line(stack.banner())
-        wake.clear()
         while not signals:
-            wake.wait()
+            time.sleep(POLL_SECONDS)
     terminal.line("stopping...")
     _stop_within(stack, STOP_SECONDS)
     _exit(code)
@@ -149,7 +164,9 @@ def _stop_within(stack: LocalStack, seconds: float) -> None:
     running in other threads are abandoned (as when a Lambda environment is shut down)."""
     stopper = threading.Thread(target=stack.stop, daemon=True, name="stop")
     stopper.start()
-    stopper.join(seconds)
+    deadline = time.monotonic() + seconds
+    while stopper.is_alive() and time.monotonic() < deadline:
+        stopper.join(POLL_SECONDS)  # in steps, so that a second Ctrl-C is served at once
 
 
 def _exit(code: int) -> None:
