@@ -26,6 +26,7 @@ from typing import TextIO
 
 from local.fault_spec import ENV_VAR, FaultSpecError, faults_from_env
 from local.stack import ROOT, LocalStack
+from local.template import load_stack
 
 STOP_SECONDS = 6.0  # the clean shutdown's budget; then the process exits regardless
 # The main thread never blocks longer than this: a signal's Python handler runs only when
@@ -87,6 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-schedules", action="store_true", help="do not run scheduled functions")
     parser.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        default=[],
+        metavar="NAME=VALUE",
+        help="template parameters instead of their defaults, as `sam deploy` takes them "
+        "(e.g. ThrottlingRateLimit=5 ThrottlingBurstLimit=10 to see 429s)",
+    )
+    parser.add_argument(
         "--no-divert",
         action="store_true",
         help="leave this process's other output (moto, warnings, tracebacks, each scheduled run's result) "
@@ -98,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         faults = faults_from_env()
     except FaultSpecError as error:
         parser.error(f"{ENV_VAR}: {error}")
+    parameters = _parameter_overrides(parser, args.template, args.parameter_overrides)
 
     log_file = args.state_file.with_name("logs") / "stack.log"
     terminal = Terminal(sys.stderr) if args.no_divert else Terminal.divert(log_file)
@@ -126,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         demo=not args.no_demo,
         schedules=not args.no_schedules,
         faults=faults,
+        parameters=parameters,
         log=terminal.line,
     )
     failure: list[BaseException] = []
@@ -157,6 +168,17 @@ def main(argv: list[str] | None = None) -> int:
     _stop_within(stack, STOP_SECONDS)
     _exit(code)
     return code
+
+
+def _parameter_overrides(parser: argparse.ArgumentParser, template: Path, items: list[str]) -> dict[str, str]:
+    if any(not item.partition("=")[0] or "=" not in item for item in items):
+        parser.error("--parameter-overrides takes NAME=VALUE pairs")
+    parameters = dict(item.split("=", 1) for item in items)
+    try:
+        load_stack(template, parameters)  # an unknown name is a usage error, before anything starts
+    except ValueError as error:
+        parser.error(str(error))
+    return parameters
 
 
 def _stop_within(stack: LocalStack, seconds: float) -> None:

@@ -38,6 +38,7 @@ from local.http_io import (
     read_exactly,
 )
 from local.template import ACCOUNT, Cors, Route
+from local.throttle import RouteThrottle
 
 MAX_PAYLOAD = HttpLimits.max_payload
 _TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|x-www-form-urlencoded|javascript)|.*\+json)", re.I)
@@ -169,6 +170,16 @@ def to_http(result: Any) -> tuple[int, dict[str, str], list[str], bytes]:
     return status, headers, [str(c) for c in result.get("cookies") or []], raw
 
 
+def _origin_form(target: str) -> str:
+    """The request target as path and query; an absolute-form target counts by those only."""
+    absolute = re.match(r"^https?://[^/?#]*", target, re.I)
+    if absolute:
+        target = target[absolute.end() :] or "/"
+    if not target.startswith("/"):
+        raise Rejected(400, "Bad Request")
+    return target
+
+
 def loggable_path(path: str, limit: int = 160) -> str:
     """A request path safe to print on a terminal: no control characters, bounded length."""
     safe = re.sub(r"[^\x21-\x7e]", lambda m: "%" + "%".join(f"{b:02X}" for b in m.group().encode()), path)
@@ -190,12 +201,14 @@ class GatewayServer(ThreadingHTTPServer):
         authorize: Authorize | None = None,
         access_log: AccessLog | None = None,
         limits: HttpLimits | None = None,
+        throttle: RouteThrottle | None = None,
     ) -> None:
         super().__init__(address, _GatewayHandler)
         self.router = router
         self.runtime = runtime
         self.cors = cors
         self.authorize = authorize
+        self.throttle = throttle  # None: never 429 (the demo loaders' requests are not throttled)
         self.access_log = access_log  # one line per request; None: silent (e.g. while demo data loads)
         self.limits = limits or HttpLimits()
 
@@ -297,12 +310,7 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         method = self.command
         if not _METHOD.fullmatch(method):
             raise Rejected(400, "Bad Request")
-        target = self.path
-        absolute = re.match(r"^https?://[^/?#]*", target, re.I)
-        if absolute:  # absolute-form request target: only its path and query count
-            target = target[absolute.end() :] or "/"
-        if not target.startswith("/"):
-            raise Rejected(400, "Bad Request")
+        target = _origin_form(self.path)
         headers: dict[str, str] = {}
         for key, value in self.headers.items():
             key = key.lower()
@@ -321,6 +329,8 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             return
         route, params = matched
         self._function = route.function
+        if self._throttled(route, headers):
+            return
         event = build_event(
             route, params, method, target, headers, body, self.client_address[0], self.request_version
         )
@@ -347,6 +357,16 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         if server.cors is not None:
             out_headers = cors.strip_function_cors(out_headers)
         self._send(status, out_headers, raw, cookies, request_headers=headers)
+
+    def _throttled(self, route: Route, headers: dict[str, str]) -> bool:
+        """429 from the gateway itself when the route's bucket is empty: neither the authorizer
+        nor the function runs (and a client that resends later is served)."""
+        throttle = self.server.throttle
+        if throttle is None or throttle.admit(route.route_key):
+            return False
+        self._function = f"{route.function} (throttled)"
+        self._message(429, "Too Many Requests", headers)
+        return True
 
     def _read_body(self, headers: dict[str, str]) -> bytes:
         limits = self.server.limits

@@ -30,6 +30,7 @@ from local.provision import provision
 from local.ready import ReadyStack, banner, env_text, state_document, write_atomically
 from local.scheduler import Scheduler
 from local.template import REGION, Stack, load_stack
+from local.throttle import RouteThrottle
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTIONS_FILE = "aws-actions.jsonl"
@@ -66,6 +67,7 @@ class LocalStack:
     authorize: Authorize | None = None  # the gateway's authorizer hook (see local/gateway.py)
     demo_keys: dict[str, str] = field(default_factory=dict)  # name -> secret, shown in the banner and env
     faults: FaultSpec | None = field(default_factory=faults_from_env)  # SITEPULSE_FAULTS, off by default
+    parameters: dict[str, str] = field(default_factory=dict)  # template parameter overrides
     stack: Stack | None = None
     api_url: str = ""
     endpoint: str = ""
@@ -84,7 +86,7 @@ class LocalStack:
         once. Only then are the state file and the env file written (scripts wait for them)."""
         started = time.monotonic()
         self._discard_stale_state()
-        self.stack = load_stack(self.template)
+        self.stack = load_stack(self.template, self.parameters)
         moto_patches.install()  # DynamoDB queries read one partition, item reads encode as plain JSON
         moto_dynamodb.install()  # transactions roll back per item instead of copying whole tables
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log drowns the handlers' logs
@@ -160,6 +162,8 @@ class LocalStack:
             schedule_lines=schedule_lines,
             demo_keys=dict(self.demo_keys),
         )
+        # From now on, as API Gateway: 429 over the route limits (the demo loaders were not held back).
+        self._gateway.throttle = RouteThrottle(self.stack.throttle) if self.stack.throttle else None
         self._publish(self.ready)
         self._gateway.access_log = self.log
         if self._scheduler:

@@ -2,17 +2,21 @@
 (code, handler, environment, HTTP routes, schedules) and state machines.
 
 Intrinsic functions are resolved against local physical names, so adding a
-resource or a route to template.yaml needs no change here.
+resource or a route to template.yaml needs no change here. Parameters take their `Default`
+unless overridden (`python -m local --parameter-overrides Name=Value`, as `sam deploy` takes them).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from local.throttle import ThrottleLimits
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -190,6 +194,7 @@ class Stack:
     routes: list[Route]
     cors: Cors | None = None  # the HttpApi's CorsConfiguration (one HTTP API per template)
     authorizers: dict[str, Authorizer] = field(default_factory=dict)
+    throttle: ThrottleLimits | None = None  # the HttpApi's DefaultRouteSettings, if it sets both limits
 
     def function_by_name(self, name_or_arn: str) -> Function | None:
         name = name_or_arn.rsplit(":function:", 1)[-1].split(":")[0]
@@ -203,11 +208,17 @@ def physical_name(logical_id: str, kind: str) -> str:
 
 
 class _Resolver:
-    def __init__(self, template: dict[str, Any]) -> None:
+    def __init__(self, template: dict[str, Any], overrides: Mapping[str, str] | None = None) -> None:
         self.resources: dict[str, Any] = template.get("Resources", {})
         self.parameters = {
             name: str(spec.get("Default", "")) for name, spec in (template.get("Parameters") or {}).items()
         }
+        unknown = sorted(set(overrides or {}) - set(self.parameters))
+        if unknown:
+            raise ValueError(
+                f"no such template parameter: {', '.join(unknown)} (known: {', '.join(self.parameters)})"
+            )
+        self.parameters.update({name: str(value) for name, value in (overrides or {}).items()})
 
     def ref(self, name: str) -> str:
         pseudo = {
@@ -287,11 +298,11 @@ def _merge_env(globals_env: dict[str, Any], own_env: dict[str, Any], resolver: _
     return {key: str(resolver.resolve(value)) for key, value in merged.items()}
 
 
-def load_stack(template_path: Path) -> Stack:
+def load_stack(template_path: Path, parameters: Mapping[str, str] | None = None) -> Stack:
     template_path = template_path.resolve()
     root = template_path.parent
     template = load_yaml(template_path)
-    resolver = _Resolver(template)
+    resolver = _Resolver(template, parameters)
     function_globals = (template.get("Globals") or {}).get("Function", {})
     globals_env = (function_globals.get("Environment") or {}).get("Variables", {})
 
@@ -302,6 +313,7 @@ def load_stack(template_path: Path) -> Stack:
     schedules: list[Schedule] = []
     routes: list[Route] = []
     cors: Cors | None = None
+    throttle: ThrottleLimits | None = None
     http_api_globals = (template.get("Globals") or {}).get("HttpApi", {})
 
     apis = {
@@ -351,7 +363,16 @@ def load_stack(template_path: Path) -> Stack:
         elif kind == "AWS::Serverless::HttpApi" and cors is None:
             config = props.get("CorsConfiguration", http_api_globals.get("CorsConfiguration"))
             cors = Cors.from_template(resolver.resolve(config))
-    return Stack(root, functions, tables, buckets, machines, schedules, routes, cors, authorizers)
+            settings = props.get("DefaultRouteSettings", http_api_globals.get("DefaultRouteSettings"))
+            throttle = _throttle_limits(resolver.resolve(settings or {}))
+    return Stack(root, functions, tables, buckets, machines, schedules, routes, cors, authorizers, throttle)
+
+
+def _throttle_limits(settings: dict[str, Any]) -> ThrottleLimits | None:
+    rate, burst = settings.get("ThrottlingRateLimit"), settings.get("ThrottlingBurstLimit")
+    if rate in (None, "") or burst in (None, ""):
+        return None  # AWS would apply the account's limits: nothing a local stack can reach
+    return ThrottleLimits(rate=float(rate), burst=int(float(burst)))
 
 
 _IDENTITY_PREFIXES = {

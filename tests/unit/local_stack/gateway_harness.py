@@ -16,6 +16,7 @@ from local.functions import FunctionError
 from local.gateway import Authorize, GatewayServer, Router
 from local.http_io import HttpLimits
 from local.template import Stack
+from local.throttle import RouteThrottle
 
 
 @dataclass
@@ -126,6 +127,7 @@ def running_front(
     *,
     authorize: Authorize | None = None,
     limits: HttpLimits | None = None,
+    throttle: RouteThrottle | None = None,
 ) -> Iterator[Front]:
     runtime = runtime or RecordingRuntime()
     access: list[str] = []
@@ -137,6 +139,7 @@ def running_front(
         authorize=authorize,
         access_log=access.append,
         limits=limits,
+        throttle=throttle,
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
