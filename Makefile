@@ -43,8 +43,8 @@ $(VENV)/.installed: requirements-dev.txt layers/requirements.txt
 
 install: $(VENV)/.installed ## create the venv and install pinned dependencies
 
-run: $(VENV)/.installed ## start the whole stack on http://$(HOST):$(PORT) (DEMO=0: empty; Ctrl-C stops it)
-	@HOST=$(HOST) PORT=$(PORT) $(PY) -m local $(if $(filter 0 no false,$(DEMO)),--no-demo)
+run: $(VENV)/.installed ## start the whole stack on http://$(HOST):$(PORT) (DEMO=0: empty; PARAMS="Name=Value ...": template parameters; Ctrl-C stops it)
+	@HOST=$(HOST) PORT=$(PORT) $(PY) -m local $(if $(filter 0 no false,$(DEMO)),--no-demo) $(if $(PARAMS),--parameter-overrides $(PARAMS))
 
 test: $(VENV)/.installed ## unit + integration tests (starts its own local stack)
 	$(PY) -m pytest
