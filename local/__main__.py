@@ -176,7 +176,7 @@ def _parameter_overrides(parser: argparse.ArgumentParser, template: Path, items:
     parameters = dict(item.split("=", 1) for item in items)
     try:
         load_stack(template, parameters)  # an unknown name is a usage error, before anything starts
-    except ValueError as error:
+    except (OSError, ValueError) as error:
         parser.error(str(error))
     return parameters
 

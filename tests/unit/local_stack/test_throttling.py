@@ -86,6 +86,14 @@ def test_an_unknown_override_is_a_usage_error_before_anything_starts() -> None:
         timeout=60,
     )
     assert bad.returncode == 2 and "NAME=VALUE" in bad.stderr
+    missing = subprocess.run(
+        [sys.executable, "-m", "local", "--template", "/nonexistent/template.yaml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing.returncode == 2 and "No such file" in missing.stderr and "Traceback" not in missing.stderr
 
 
 def _get(path: str) -> bytes:
