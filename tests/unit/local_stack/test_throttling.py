@@ -68,31 +68,20 @@ def test_limits_come_from_the_template_parameters_and_their_overrides(template_s
         load_stack(ROOT / "template.yaml", {"Nope": "1"})
 
 
-def test_an_unknown_override_is_a_usage_error_before_anything_starts() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "local", "--parameter-overrides", "Nope=1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
+def _local(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m local` with these arguments, as a user would type it."""
+    return subprocess.run(
+        [sys.executable, "-m", "local", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
+
+
+def test_an_unknown_override_is_a_usage_error_before_anything_starts() -> None:
+    result = _local("--parameter-overrides", "Nope=1")
     assert result.returncode == 2
     assert "no such template parameter: Nope" in result.stderr
-    bad = subprocess.run(
-        [sys.executable, "-m", "local", "--parameter-overrides", "ThrottlingRateLimit"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    bad = _local("--parameter-overrides", "ThrottlingRateLimit")
     assert bad.returncode == 2 and "NAME=VALUE" in bad.stderr
-    missing = subprocess.run(
-        [sys.executable, "-m", "local", "--template", "/nonexistent/template.yaml"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    missing = _local("--template", "/nonexistent/template.yaml")
     assert missing.returncode == 2 and "No such file" in missing.stderr and "Traceback" not in missing.stderr
 
 
