@@ -46,13 +46,14 @@ install: $(VENV)/.installed ## create the venv and install pinned dependencies
 run: $(VENV)/.installed ## start the whole stack on http://$(HOST):$(PORT) (DEMO=0: empty; PARAMS="Name=Value ...": template parameters; Ctrl-C stops it)
 	@HOST=$(HOST) PORT=$(PORT) $(PY) -m local $(if $(filter 0 no false,$(DEMO)),--no-demo) $(if $(PARAMS),--parameter-overrides $(PARAMS))
 
-test: $(VENV)/.installed ## unit + integration tests (starts its own local stack)
+# The least-privilege tests expand SAM policy templates with the SAM CLI venv: installed here too.
+test: $(VENV)/.installed .venv-sam/.installed ## unit + integration tests (starts its own local stack)
 	$(PY) -m pytest
 
-unit: $(VENV)/.installed ## unit tests only
+unit: $(VENV)/.installed .venv-sam/.installed ## unit tests only
 	$(PY) -m pytest tests/unit
 
-integration: $(VENV)/.installed ## integration tests only (over HTTP against a local stack)
+integration: $(VENV)/.installed .venv-sam/.installed ## integration tests only (over HTTP against a local stack)
 	$(PY) -m pytest tests/integration
 
 browser: $(VENV)/.installed ## console tests in headless Chromium against a local stack with demo data
