@@ -20,7 +20,7 @@ NAME ?=
 SCOPES ?=
 KEY_ARGS ?=
 
-.PHONY: help install run test unit integration browser screenshots chaos lint format validate openapi fuzz bench bench-report load invoke ingest key build ci clean
+.PHONY: help install chromium run test unit integration browser screenshots chaos lint format validate openapi fuzz bench bench-report load invoke ingest key build ci clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/; s/$$(HOST)/$(HOST)/g; s/$$(PORT)/$(PORT)/g' \
@@ -46,8 +46,17 @@ install: $(VENV)/.installed ## create the venv and install pinned dependencies
 run: $(VENV)/.installed ## start the whole stack on http://$(HOST):$(PORT) (DEMO=0: empty; PARAMS="Name=Value ...": template parameters; Ctrl-C stops it)
 	@HOST=$(HOST) PORT=$(PORT) $(PY) -m local $(if $(filter 0 no false,$(DEMO)),--no-demo) $(if $(PARAMS),--parameter-overrides $(PARAMS))
 
+# Debian's Chromium and its driver for the console's browser tests: installed with apt when missing
+# (as root, or through sudo); without either, the browser tests say what to install and are skipped.
+chromium:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then APT=""; elif command -v sudo >/dev/null; then APT="sudo"; else \
+		echo "chromium/chromedriver missing: apt-get install chromium chromium-driver (browser tests skip)" >&2; exit 0; fi; \
+	echo "installing Debian's chromium and chromium-driver..." >&2; \
+	$$APT apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$APT apt-get install -y -qq chromium chromium-driver >/dev/null
+
 # The least-privilege tests expand SAM policy templates with the SAM CLI venv: installed here too.
-test: $(VENV)/.installed .venv-sam/.installed ## unit + integration tests (starts its own local stack)
+test: $(VENV)/.installed .venv-sam/.installed chromium ## everything: unit, integration, browser, chaos, security tests (starts its own local stacks)
 	$(PY) -m pytest
 
 unit: $(VENV)/.installed .venv-sam/.installed ## unit tests only
@@ -56,7 +65,7 @@ unit: $(VENV)/.installed .venv-sam/.installed ## unit tests only
 integration: $(VENV)/.installed .venv-sam/.installed ## integration tests only (over HTTP against a local stack)
 	$(PY) -m pytest tests/integration
 
-browser: $(VENV)/.installed ## console tests in headless Chromium against a local stack with demo data
+browser: $(VENV)/.installed chromium ## console tests in headless Chromium against a local stack with demo data
 	$(PY) -m pytest tests/browser
 
 screenshots: $(VENV)/.installed ## docs/console-*.png: every console page at 1280x800 (local stack with demo data)
