@@ -1,6 +1,7 @@
 # Sitepulse developer commands. Everything runs from the project's own venvs:
 #   .venv      Python 3.13 (same minor as the Lambda runtime): app, tests, local stack
 #   .venv-sam  AWS SAM CLI, kept apart because it pins conflicting versions
+#   .venv-docs mkdocs-material for the documentation site (requirements-docs.txt)
 SHELL := /bin/bash
 PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
 # First Python 3.13 that actually runs (a pyenv shim may exist without the version being active).
@@ -20,7 +21,7 @@ NAME ?=
 SCOPES ?=
 KEY_ARGS ?=
 
-.PHONY: help install run test unit integration browser screenshots chaos lint format validate openapi fuzz bench bench-report load invoke ingest key build ci clean
+.PHONY: help install run test unit integration browser screenshots chaos lint format validate openapi fuzz bench bench-report load invoke ingest key build docs ci clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/; s/$$(HOST)/$(HOST)/g; s/$$(PORT)/$(PORT)/g' \
@@ -39,6 +40,13 @@ $(VENV)/.installed: requirements-dev.txt layers/requirements.txt
 	test -x .venv-sam/bin/python || $(PYTHON313) -m venv .venv-sam
 	.venv-sam/bin/python -m pip install --quiet --upgrade pip
 	.venv-sam/bin/python -m pip install --quiet -r requirements-sam.txt
+	touch $@
+
+.venv-docs/.installed: requirements-docs.txt
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (pyenv install 3.13 or set PYTHON313=...)" >&2; exit 1; }
+	test -x .venv-docs/bin/python || $(PYTHON313) -m venv .venv-docs
+	.venv-docs/bin/python -m pip install --quiet --upgrade pip
+	.venv-docs/bin/python -m pip install --quiet -r requirements-docs.txt
 	touch $@
 
 install: $(VENV)/.installed ## create the venv and install pinned dependencies
@@ -104,7 +112,10 @@ load: $(VENV)/.installed ## locust load test against the running stack (or one i
 bench-report: $(VENV)/.installed ## full-scale store uptime pipeline: ingestion + report figures (bench/out/)
 	$(PY) -m bench.report_pipeline
 
-ci: install lint validate test ## what .ci/run does
+docs: .venv-docs/.installed ## build the documentation site into site/ (mkdocs --strict: a broken link or anchor fails)
+	NO_MKDOCS_2_WARNING=1 .venv-docs/bin/mkdocs build --strict
+
+ci: install lint validate docs test ## what .ci/run does
 
 clean:
-	rm -rf .aws-sam .pytest_cache .ruff_cache .sitepulse
+	rm -rf .aws-sam .pytest_cache .ruff_cache .sitepulse site
