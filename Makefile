@@ -54,7 +54,7 @@ install: $(VENV)/.installed ## create the venv and install pinned dependencies
 run: $(VENV)/.installed ## start the whole stack on http://$(HOST):$(PORT) (DEMO=0: empty; PARAMS="Name=Value ...": template parameters; Ctrl-C stops it)
 	@HOST=$(HOST) PORT=$(PORT) $(PY) -m local $(if $(filter 0 no false,$(DEMO)),--no-demo) $(if $(PARAMS),--parameter-overrides $(PARAMS))
 
-test: $(VENV)/.installed ## unit + integration tests (starts its own local stack)
+test: $(VENV)/.installed ## every test: unit, integration, browser (skipped without Chromium), chaos; 20+ min on 2 cores
 	$(PY) -m pytest
 
 unit: $(VENV)/.installed ## unit tests only
