@@ -1,6 +1,7 @@
 # Sitepulse developer commands. Everything runs from the project's own venvs:
 #   .venv      Python 3.13 (same minor as the Lambda runtime): app, tests, local stack
 #   .venv-sam  AWS SAM CLI, kept apart because it pins conflicting versions
+#   .venv-docs mkdocs-material for the documentation site (requirements-docs.txt)
 SHELL := /bin/bash
 PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
 # First Python 3.13 that actually runs (a pyenv shim may exist without the version being active).
@@ -20,7 +21,7 @@ NAME ?=
 SCOPES ?=
 KEY_ARGS ?=
 
-.PHONY: help install chromium run test unit integration browser screenshots chaos lint format validate openapi fuzz bench bench-report load invoke ingest key build ci clean
+.PHONY: help install system-packages run test unit integration browser screenshots chaos lint format validate openapi fuzz bench bench-report load invoke ingest key build docs ci clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/; s/$$(HOST)/$(HOST)/g; s/$$(PORT)/$(PORT)/g' \
@@ -41,31 +42,41 @@ $(VENV)/.installed: requirements-dev.txt layers/requirements.txt
 	.venv-sam/bin/python -m pip install --quiet -r requirements-sam.txt
 	touch $@
 
+.venv-docs/.installed: requirements-docs.txt
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (pyenv install 3.13 or set PYTHON313=...)" >&2; exit 1; }
+	test -x .venv-docs/bin/python || $(PYTHON313) -m venv .venv-docs
+	.venv-docs/bin/python -m pip install --quiet --upgrade pip
+	.venv-docs/bin/python -m pip install --quiet -r requirements-docs.txt
+	touch $@
+
 install: $(VENV)/.installed ## create the venv and install pinned dependencies
 
 run: $(VENV)/.installed ## start the whole stack on http://$(HOST):$(PORT) (DEMO=0: empty; PARAMS="Name=Value ...": template parameters; Ctrl-C stops it)
 	@HOST=$(HOST) PORT=$(PORT) $(PY) -m local $(if $(filter 0 no false,$(DEMO)),--no-demo) $(if $(PARAMS),--parameter-overrides $(PARAMS))
 
-# Debian's Chromium and its driver for the console's browser tests: installed with apt when missing
-# (as root, or through sudo); without either, the browser tests say what to install and are skipped.
-chromium:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then exit 0; fi; \
+# Debian packages the tests use: Chromium and its driver (console tests), curl and jq (the docs'
+# runnable examples). Installed with apt when missing (as root, or through sudo); without either,
+# this says what to install and the tests that need them are skipped or fail with that message.
+SYSTEM_PACKAGES := chromium:chromium chromedriver:chromium-driver curl:curl jq:jq
+system-packages:
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then APT=""; elif command -v sudo >/dev/null; then APT="sudo"; else \
-		echo "chromium/chromedriver missing: apt-get install chromium chromium-driver (browser tests skip)" >&2; exit 0; fi; \
-	echo "installing Debian's chromium and chromium-driver..." >&2; \
-	$$APT apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$APT apt-get install -y -qq chromium chromium-driver >/dev/null
+		echo "missing Debian packages:$$missing (apt-get install$$missing)" >&2; exit 0; fi; \
+	echo "installing Debian packages:$$missing..." >&2; \
+	$$APT apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$APT apt-get install -y -qq $$missing >/dev/null
 
 # The least-privilege tests expand SAM policy templates with the SAM CLI venv: installed here too.
-test: $(VENV)/.installed .venv-sam/.installed chromium ## everything: unit, integration, browser, chaos, security tests (starts its own local stacks)
+test: $(VENV)/.installed .venv-sam/.installed system-packages ## every test: unit, integration, browser, chaos, security (installs what they need; 20+ min on 2 cores)
 	$(PY) -m pytest
 
 unit: $(VENV)/.installed .venv-sam/.installed ## unit tests only
 	$(PY) -m pytest tests/unit
 
-integration: $(VENV)/.installed .venv-sam/.installed ## integration tests only (over HTTP against a local stack)
+integration: $(VENV)/.installed .venv-sam/.installed system-packages ## integration tests only (over HTTP against a local stack)
 	$(PY) -m pytest tests/integration
 
-browser: $(VENV)/.installed chromium ## console tests in headless Chromium against a local stack with demo data
+browser: $(VENV)/.installed system-packages ## console tests in headless Chromium against a local stack with demo data
 	$(PY) -m pytest tests/browser
 
 screenshots: $(VENV)/.installed ## docs/console-*.png: every console page at 1280x800 (local stack with demo data)
@@ -114,7 +125,10 @@ load: $(VENV)/.installed ## locust load test against the running stack (or one i
 bench-report: $(VENV)/.installed ## full-scale store uptime pipeline: ingestion + report figures (bench/out/)
 	$(PY) -m bench.report_pipeline
 
-ci: install lint validate test ## what .ci/run does
+docs: .venv-docs/.installed ## build the documentation site into site/ (mkdocs --strict: a broken link or anchor fails)
+	NO_MKDOCS_2_WARNING=1 .venv-docs/bin/mkdocs build --strict
+
+ci: install lint validate docs test ## what .ci/run does
 
 clean:
-	rm -rf .aws-sam .pytest_cache .ruff_cache .sitepulse
+	rm -rf .aws-sam .pytest_cache .ruff_cache .sitepulse site

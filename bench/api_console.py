@@ -1,4 +1,4 @@
-"""The console's reads (SPEC §9): DynamoDB requests per call against a short and a long history.
+"""The console's reads: DynamoDB requests per call against a short and a long history.
 
 Occupancy series read only aggregate items (month / day / hour-of-minutes), by BatchGetItem:
 bounded by the number of points, never by the history or the event rate. Temperature series
@@ -28,7 +28,7 @@ from local.template import load_stack
 
 NOW = datetime(2024, 12, 31, 12, 0, tzinfo=UTC)
 HISTORIES = {"1 day": 1, "1 year": 365}
-# Stated bounds (README "Console reads"): requests per call whatever the history.
+# Stated bounds (docs/console.md, "Bounded cost"): requests per call whatever the history.
 OCCUPANCY_BOUND = "1 + ceil(keys/100), keys <= 3 per point: <= 31"
 TEMPERATURE_BOUND = "1 Query page per ~3,000 buckets (+1 GetItem if empty): <= 4"
 LISTING_BOUND = "1 Query"

@@ -16,7 +16,7 @@ from local.demo_post import post_parallel
 def bookings_demo(demo: Demo) -> str:
     rng = random.Random(1)
     events: list[dict[str, Any]] = [
-        # The SPEC's example, then its cancellation a day later, sent cancellation first.
+        # The classic example, then its cancellation a day later, sent cancellation first.
         {"id": 18, "hotel_id": 1, "event_timestamp": "2024-03-02T09:00:00Z", "status": 2,
          "room_reservation_id": "0013e338-0158-4d5c-8698-aebe00cba360", "night_of_stay": "2024-05-01"},
         {"id": 17, "hotel_id": 1, "timestamp": "2024-03-01T10:00:00Z", "rpg_status": 1,

@@ -1,4 +1,4 @@
-"""Occupancy demo data: the spec's small example, and the last 26 hours of three rooms
+"""Occupancy demo data: a small example, and the last 26 hours of three rooms
 reported every 15 minutes with realistic curves (office hours, lunch, a 24/7 lobby),
 so the console's "inside now" list and day charts have shape at any hour."""
 

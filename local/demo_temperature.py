@@ -1,4 +1,4 @@
-"""Temperature demo data: building `viboo` (the spec's example reading, two rooms every 5 minutes
+"""Temperature demo data: building `viboo` (the example reading of the docs, two rooms every 5 minutes
 over the last 2 hours) and a week of hourly history in `viboo` and `hq`, with a daily heating
 cycle, so the console's 7-day charts have shape."""
 

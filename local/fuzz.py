@@ -129,7 +129,7 @@ class FuzzRun:
 
 
 def admin_key(state: dict[str, Any]) -> str | None:
-    """The admin API key of the stack's state file, once access control exists (SPEC §8)."""
+    """The admin API key of the stack's state file (None when it holds none)."""
     keys = state.get("keys")
     if isinstance(keys, dict) and isinstance(keys.get("admin"), str):
         return keys["admin"]

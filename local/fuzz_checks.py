@@ -35,7 +35,7 @@ SERIES_RULES: dict[str, tuple[str, ...]] = {
 }
 # operation → field → words the 422 message for that field contains.
 UNEXPRESSIBLE_RULES: dict[str, dict[str, tuple[str, ...]]] = {
-    # Opaque: only a token the API issued for the same query is valid (SPEC §1).
+    # Opaque: only a token the API issued for the same query is valid.
     "GET /api/sensors": {"next_token": ("",)},
     "GET /api/keys": {"next_token": ("",)},
     "POST /api/keys": {"expires_at": ("in the future",)},

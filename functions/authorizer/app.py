@@ -3,7 +3,7 @@
 API Gateway calls it once per (Authorization header, route) and caches the answer for the
 template's TTL. It authenticates the bearer key with one DynamoDB GetItem, checks the
 route's scope, and passes key id, scopes and limits to the function in the context.
-What API Gateway answers for each outcome: `sitepulse.access.decision` and the README.
+What API Gateway answers for each outcome: `sitepulse.access.decision` and the README's access table.
 """
 
 from sitepulse.common import init_phase  # first: the collector stays off while the modules below load

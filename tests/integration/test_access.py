@@ -1,4 +1,4 @@
-"""Access control over HTTP on the local stack (SPEC §8), for EVERY route of template.yaml:
+"""Access control over HTTP on the local stack, for EVERY route of template.yaml:
 no key 401, garbage 401, revoked 401, expired 401, wrong scope 403, right scope 2xx;
 resource limits on path, query and body with nothing stored after a 403; the authorizer's
 cache is keyed on the route; a revoked key stops within the TTL; secrets never in logs."""
@@ -217,7 +217,7 @@ def test_every_route_refuses_without_a_valid_key_and_answers_the_right_scope(
 
 
 def test_public_routes_need_no_key(api: ApiClient) -> None:
-    # The template's open routes are exactly the public routes of SPEC §8 (docs and console).
+    # The template's open routes are exactly the public routes (docs and console).
     stack = load_stack(ROOT / "template.yaml")
     public = {route.route_key for route in stack.routes if route.authorizer is None}
     assert public == PUBLIC_ROUTES
@@ -298,7 +298,7 @@ def test_secrets_never_appear_in_logs(
     # The terminal, and every log file the stack writes (its own and each function's).
     logs = [local_stack.log_file, *sorted(Path(local_stack.state["logs"]).rglob("*"))]
     text = "".join(Path(p).read_text(errors="replace") for p in logs if Path(p).is_file())
-    # The banner shows the demo keys on purpose (SPEC §6); everything else must not.
+    # The banner shows the demo keys on purpose; everything else must not.
     names = "|".join(map(re.escape, local_stack.state["keys"]))
     text = re.sub(rf"(?m)^.*\b(?:{names})\s+sp_\S+\s*$", "", text)
     assert key["key_id"] in text, "key use is logged with the key id"

@@ -64,7 +64,7 @@ def test_hostile_requests_get_json_4xx_within_a_second(
 
 
 def test_a_chunked_report_request_is_read_like_any_other(local_stack: RunningStack) -> None:
-    """The body used to be dropped: the report then ran with the default `now`."""
+    """A dropped chunked body would go unnoticed: the report would run with the default `now`."""
     payload = json.dumps({"now": "2023-01-24T12:00:00Z"}).encode()
     body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(payload), payload)
     key = local_stack.state["keys"]["admin"].encode()

@@ -1,7 +1,8 @@
 """`make run` as a new user meets it: started with demo data, the stack announces itself
 only when ready — a report started the moment the state file appears completes — the
-terminal stays short and readable, `.sitepulse/env` makes the README's example work as
-written, and Ctrl-C stops everything within seconds, even mid-ingestion or mid-report."""
+terminal stays short and readable, `.sitepulse/env` makes the local-stack page's example
+(docs/local-stack.md) work as written, and Ctrl-C stops everything within seconds, even
+mid-ingestion or mid-report."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from tests.integration.conftest import ROOT, RunningStack, start_stack
 from tests.integration.http_client import ApiClient
 
 DEMO_STARTUP_SECONDS = 1200  # demo data + the first ingestion run; minutes on a busy 2-core machine
-README_EXAMPLE_MARKER = "<!-- tests/integration/test_startup.py runs the next block as written -->"
+ENV_EXAMPLE_MARKER = "<!-- tests/integration/test_startup.py runs the next block as written -->"
 
 
 @pytest.fixture(scope="module")
@@ -131,16 +132,16 @@ def test_every_request_gets_one_access_line(demo_stack: RunningStack) -> None:
     assert re.search(r"^GET /no/such/route 404 \d+ ms -$", terminal, re.M)
 
 
-def _readme_example() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    after = readme.split(README_EXAMPLE_MARKER, 1)[1]
+def _env_example() -> str:
+    page = (ROOT / "docs" / "local-stack.md").read_text(encoding="utf-8")
+    after = page.split(ENV_EXAMPLE_MARKER, 1)[1]
     return re.search(r"```bash\n(.*?)```", after, re.S).group(1)  # type: ignore[union-attr]
 
 
-def test_the_readme_example_runs_as_written_after_sourcing_the_env_file(
+def test_the_env_example_runs_as_written_after_sourcing_the_env_file(
     demo_stack: RunningStack, tmp_path: Path
 ) -> None:
-    example = _readme_example()
+    example = _env_example()
     assert "source .sitepulse/env" in example
     workdir = demo_stack.state_file.parent.parent  # holds .sitepulse/, as the project root does
     venv = workdir / ".venv"

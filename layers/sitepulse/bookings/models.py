@@ -1,6 +1,6 @@
 """Booking events and dashboard: request/response models and the validation rules.
 
-Rules (SPEC §5 names the fields; the ranges are ours, see README.md, "Bookings and dashboard"):
+Rules (the ranges are ours, see docs/bookings.md, "Input rules"):
 
 * `id`: JSON integer 1 … 2^53−1 (the largest integer every JSON client, JavaScript
   included, reads exactly). Optional: an event without one gets an id derived from its

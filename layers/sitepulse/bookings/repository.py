@@ -24,7 +24,7 @@ A write reads the reservation-night, computes the transition (`transitions.py`) 
 commits event + new state + counter change in ONE transaction whose conditions fail
 if the id is taken (→ replay or conflict) or another writer moved the state first
 (→ re-read and retry), through `common.idempotent.write_once`. Every key prefix has one
-meaning across all tables (README, "Key prefixes").
+meaning across all tables (docs/architecture.md, "Key prefixes").
 """
 
 import re

@@ -1,4 +1,4 @@
-"""ISO 8601 instants: the one rule every domain applies (SPEC §1).
+"""ISO 8601 instants: the one rule every domain applies.
 
 * Accepted: an ISO 8601 date and time as `datetime.fromisoformat` reads it (`T`, `t` or a
   space; `Z`, `z` or `±HH:MM`; fractions of a second, kept to the microsecond), without

@@ -12,7 +12,7 @@
 only summary items carry its keys. Raw events are partitioned per sensor and UTC
 day, so no item collection grows without bound and the one raw-event Query of an
 instant lookup reads within a single day's partition. Every key prefix has one meaning
-across all tables (README, "Key prefixes"). The write is `common.idempotent.write_once`.
+across all tables (docs/architecture.md, "Key prefixes"). The write is `common.idempotent.write_once`.
 """
 
 import re

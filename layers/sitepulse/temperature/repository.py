@@ -13,7 +13,7 @@ being new, so the bucket and the summary only ever count new readings.
 The summary partition of a building lists its rooms in order (one Query per page).
 The building marker (SET in every write: idempotent, and an unchanged key writes nothing
 to the index) makes the sparse, keys-only `gsi1` list buildings in order.
-Every key prefix has one meaning across all tables (README, "Key prefixes"); the write is
+Every key prefix has one meaning across all tables (docs/architecture.md, "Key prefixes"); the write is
 `common.idempotent.write_once`.
 """
 

@@ -69,7 +69,7 @@ def test_a_token_from_an_unlimited_listing_reveals_nothing_outside_the_prefixes(
         "GET", "/api/sensors", query={"limit": "100", "next_token": token}, authorizer=authorizer
     )
     answer = read.handler(event, lambda_context())
-    # A key's limits filter its listing: a token issued for another filter set is refused (SPEC §1).
+    # A key's limits filter its listing: a token issued for another filter set is refused.
     assert answer["statusCode"] == 422
     assert [e["field"] for e in json.loads(answer["body"])["errors"]] == ["next_token"]
     assert "room-" not in answer["body"] and '"a"' not in answer["body"]

@@ -30,7 +30,7 @@ def latest_per_night(events: list[dict[str, Any]]) -> dict[tuple[int, str, str],
 def expected_values(
     events: list[dict[str, Any]], hotel_id: int, year: int, period: str
 ) -> list[dict[str, Any]]:
-    """The dashboard's `values` as the spec defines them, computed from scratch."""
+    """The dashboard's `values` as the API defines them, computed from scratch."""
     booked: Counter[str] = Counter()
     for (hotel, _, night), event in latest_per_night(events).items():
         if hotel == hotel_id and event["rpg_status"] == 1 and night.startswith(f"{year:04d}-"):

@@ -1,4 +1,4 @@
-"""Every key prefix has one meaning across all tables (README "Key prefixes"), built by the
+"""Every key prefix has one meaning across all tables (docs/architecture.md, "Key prefixes"), built by the
 repositories' own key functions, so a new key that reuses a prefix for something else fails here."""
 
 from __future__ import annotations

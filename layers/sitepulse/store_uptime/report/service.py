@@ -31,7 +31,7 @@ from sitepulse.store_uptime.report.repository import (
 from sitepulse.store_uptime.report.s3_keys import csv_key
 
 DOWNLOAD_URL_SECONDS = 3600
-"""Presigned URLs expire after one hour (the spec's maximum)."""
+"""Presigned URLs expire after one hour (the longest a report link may live)."""
 
 RUNNING_DEADLINE_SECONDS = 3600 + 300
 """The state machine's TimeoutSeconds plus a margin: a report still Running after this never

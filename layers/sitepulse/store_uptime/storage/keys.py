@@ -9,7 +9,7 @@
 | timezone        | Z#<bb>                | <store_id>                          | tz, src                    |
 | latest poll     | LATEST                | POLL                                | ts_us, ts                  |
 
-Every key prefix has one meaning across all tables (README, "Key prefixes").
+Every key prefix has one meaning across all tables (docs/architecture.md, "Key prefixes").
 
 `bb` is the store's bucket: crc32(store_id) mod 64. Every item of one store lives in its
 bucket's partitions, so a report shard (a set of buckets) reads its stores' data with one
@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from sitepulse.store_uptime.engine.timestamps import US_PER_DAY
 
 BUCKETS = 64
-"""Fixed for the life of the data: changing it means re-ingesting (documented in the README)."""
+"""Fixed for the life of the data: changing it means re-ingesting (documented in docs/store-uptime.md)."""
 
 LATEST_KEY = {"pk": {"S": "LATEST"}, "sk": {"S": "POLL"}}
 _EPOCH_DATE = date(1970, 1, 1)
