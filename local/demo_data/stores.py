@@ -98,7 +98,9 @@ ZONE_WEIGHTS: dict[str, float] = {
     "Pacific/Honolulu": 0.02,  # no DST
     "Asia/Beirut": 0.02,  # DST on other dates than the US
 }
-NO_TIMEZONE_SHARE = 0.024
+# In the public dataset about 5 % of the polled stores have no timezone row, and those have no
+# business hours either.
+NO_TIMEZONE_SHARE = 0.045
 # The first stores take these zones in turn, so that even a small set has each kind
 # (DST and not, both hemispheres' rules, and a store without a timezone row).
 SHOWCASE_ZONES: tuple[str | None, ...] = (
@@ -198,26 +200,29 @@ def _no_hours(_rng: random.Random) -> list[Interval]:
     return []
 
 
-# Shape: (share of all stores, model). Shares follow the public dataset where it has the
-# shape (20 % without hours, about 15 % with a closed day or several intervals a day, about
-# 11 % open all day); `overnight` and `round_the_clock` do not occur there but are part of
-# the product's format, so a few stores use them.
+# Shape: (share of the stores with a timezone, model). With the stores without a timezone
+# (no hours either) the shares follow the public dataset where it has the shape: about 18 %
+# without hours, about 15 % with a closed day or several intervals a day, about 10 % open all
+# day. `overnight` and `round_the_clock` do not occur there (it splits late nights at
+# midnight) but are part of the product's format, so a few stores use them.
 HOURS_SHAPES: dict[str, tuple[float, Callable[[random.Random], list[Interval]]]] = {
-    "regular": (0.38, _regular),
+    "regular": (0.415, _regular),
     "closed_days": (0.12, _closed_days),
-    "split": (0.12, _split),
+    "split": (0.13, _split),
     "late_night_split": (0.06, _late_night_split),
-    "all_day": (0.08, _all_day),
+    "all_day": (0.09, _all_day),
     "overnight": (0.03, _overnight),
     "round_the_clock": (0.01, _round_the_clock),
-    "no_hours": (0.20, _no_hours),
+    "no_hours": (0.145, _no_hours),
 }
 
 
-def _shape(rng: random.Random, index: int) -> str:
+def _shape(rng: random.Random, index: int, timezone: str | None) -> str:
     names = list(HOURS_SHAPES)
     if index < len(names):  # the first stores show every shape
         return names[index]
+    if timezone is None:
+        return "no_hours"
     return rng.choices(names, weights=[share for share, _ in HOURS_SHAPES.values()])[0]
 
 
@@ -278,12 +283,13 @@ def generate_stores(spec: StoreDataSpec) -> list[Store]:
     stores = []
     for index, store_id in enumerate(_store_ids(spec)):
         rng = _store_rng(spec, index, "store")
-        shape = _shape(rng, index)
+        timezone = _timezone(rng, index)
+        shape = _shape(rng, index, timezone)
         skip = rng.choices([skip for _, skip in POLL_SKIPS], weights=[share for share, _ in POLL_SKIPS])[0]
         stores.append(
             Store(
                 store_id=store_id,
-                timezone=_timezone(rng, index),
+                timezone=timezone,
                 shape=shape,
                 hours=tuple(HOURS_SHAPES[shape][1](rng)),
                 poll_skip=skip,

@@ -119,6 +119,8 @@ def test_stores_without_timezone_and_zones_with_and_without_dst(stores) -> None:
     assert len(with_dst) >= 3
     assert len(with_dst) < len(named)  # Phoenix, Honolulu: no DST
     assert zones.most_common(1)[0][0] == "America/New_York"  # as in the public dataset
+    # As there: a store without a timezone row has no business hours either.
+    assert all(not store.hours for store in stores if store.timezone is None)
 
 
 def test_every_file_parses_with_our_own_parsers_without_a_rejected_row(stores, hourly) -> None:
