@@ -8,6 +8,7 @@ import io
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -77,8 +78,8 @@ def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_bytes() -> No
 def test_the_full_file_is_byte_identical_across_runs(tmp_path: Path) -> None:
     spec = replace(FULL_SCALE, stores=40)
     first, second = write_dataset(tmp_path / "a", spec), write_dataset(tmp_path / "b", spec)
-    for a, b in ((first.polls, second.polls), (first.hours, second.hours), (first.timezones, second.timezones)):
-        assert a.read_bytes() == b.read_bytes()
+    for name in ("polls", "hours", "timezones"):
+        assert getattr(first, name).read_bytes() == getattr(second, name).read_bytes()
     assert first.poll_count == len(first.polls.read_text().splitlines()) - 1
 
 
@@ -115,7 +116,9 @@ def test_stores_without_timezone_and_zones_with_and_without_dst(stores) -> None:
     assert zones[None] >= 1
     named = [ZoneInfo(zone) for zone in zones if zone is not None]
     january, july = datetime(2023, 1, 15, tzinfo=UTC), datetime(2023, 7, 15, tzinfo=UTC)
-    with_dst = [zone for zone in named if january.astimezone(zone).utcoffset() != july.astimezone(zone).utcoffset()]
+    with_dst = [
+        zone for zone in named if january.astimezone(zone).utcoffset() != july.astimezone(zone).utcoffset()
+    ]
     assert len(with_dst) >= 3
     assert len(with_dst) < len(named)  # Phoenix, Honolulu: no DST
     assert zones.most_common(1)[0][0] == "America/New_York"  # as in the public dataset
@@ -152,7 +155,7 @@ def test_polls_are_hourly_ish_within_the_window(hourly) -> None:
     by_store: dict[str, list[int]] = {}
     for poll in polls:
         by_store.setdefault(poll.store_id, []).append(poll.epoch_us)
-    gaps = sorted(b - a for times in by_store.values() for a, b in zip(times, times[1:], strict=False))
+    gaps = sorted(b - a for times in by_store.values() for a, b in pairwise(times))
     median_gap_h = gaps[len(gaps) // 2] / 3.6e9
     assert 0.8 < median_gap_h < 1.2
     # Polls come early in the hour, as the public dataset's do.
