@@ -260,14 +260,15 @@ def local_stack(stores: int) -> None:
             )  # fmt: skip
             ingest_s = time.perf_counter() - started
             started = time.perf_counter()
+            auth = {"Authorization": f"Bearer {state['keys']['admin']}"}  # the API wants a key
+            headers = {"Content-Type": "application/json", **auth}
             request = urllib.request.Request(f"{state['api_url']}/api/reports", data=b"{}", method="POST",
-                                             headers={"Content-Type": "application/json"})  # fmt: skip
+                                             headers=headers)  # fmt: skip
             with urllib.request.urlopen(request, timeout=60) as response:
                 report_id = json.loads(response.read())["report_id"]
             while True:
-                with urllib.request.urlopen(
-                    f"{state['api_url']}/api/reports/{report_id}", timeout=60
-                ) as response:
+                status = urllib.request.Request(f"{state['api_url']}/api/reports/{report_id}", headers=auth)
+                with urllib.request.urlopen(status, timeout=60) as response:
                     report = json.loads(response.read())
                 if report["status"] != "Running":
                     break
