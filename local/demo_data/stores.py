@@ -234,7 +234,7 @@ OUTAGE_MEDIAN_H = 2.0
 OUTAGE_SIGMA = 0.9  # lognormal: most outages last 1-3 h, a few most of a day
 OUTAGE_MAX_H = 36.0
 BLIP_SHARE = 0.004  # a lone inactive poll while the store is otherwise up
-# Share of hours without a poll: (share of stores, skip); about 0.86 polls an hour on average.
+# Share of hours without a poll: (share of stores, skip); about 0.85 polls an hour on average.
 POLL_SKIPS = ((0.45, 0.06), (0.30, 0.16), (0.25, 0.42))
 DOUBLE_POLL_SHARE = 0.03
 # Poll time within its hour: most polls in the first minutes of the hour, some anywhere.
