@@ -2,13 +2,13 @@
 
     python -m bench.report_offline [--runs 3] [--profile]
 
-Generates the full-scale poll file (2.15M polls, 13.6k stores) with
-`../shared/tools/gen_store_polls.py` into `bench/out/` the first time (never committed), then
+Generates the full-scale store data (13,600 stores, about 2.15M polls, their business hours and
+timezones) with the project's own generator (`local.demo_data.stores`, seeded: the same bytes
+on every machine) into `bench/out/` the first time (never committed, about ten seconds), then
 runs the offline command itself in fresh processes pinned to one core (`taskset -c 0` when
-available) with the real loop_2023 business hours and timezones, and prints the median wall
-and CPU seconds of `--runs` runs and the report's sha256 (the same CSV before and after an
-optimisation has the same digest). Target: under 3 s. `--profile` prints cProfile's top
-functions of one in-process run instead.
+available) and prints the median wall and CPU seconds of `--runs` runs and the report's sha256
+(the same CSV before and after an optimisation has the same digest). Target: under 3 s.
+`--profile` prints cProfile's top functions of one in-process run instead.
 """
 
 from __future__ import annotations
@@ -26,37 +26,34 @@ import sys
 import time
 from pathlib import Path
 
+from local.demo_data.stores import FULL_SCALE, StoreDataFiles, cached_dataset
+
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("SITEPULSE_SHARED", REPO.parent / "shared"))
-DATA = SHARED / "data" / "loop_2023"
-GENERATOR = SHARED / "tools" / "gen_store_polls.py"
 OUT = REPO / "bench" / "out"
-POLLS = OUT / "store_polls_full.csv"
+DATA = OUT / FULL_SCALE.cache_name  # the generator's version, stores and seed: regenerated on change
+POLLS = DATA / "store_status.csv"
+HOURS = DATA / "menu_hours.csv"
+TIMEZONES = DATA / "timezones.csv"
 REPORT = OUT / "report.csv"
 TARGET_SECONDS = 3.0
 
 
-def ensure_polls() -> None:
-    if POLLS.exists():
-        return
-    OUT.mkdir(parents=True, exist_ok=True)
-    print(f"generating {POLLS.relative_to(REPO)} (once, about a minute) ...", file=sys.stderr)
-    partial = POLLS.with_suffix(".partial")
-    subprocess.run(
-        [sys.executable, str(GENERATOR), "--data", str(DATA), "--out", str(partial)],
-        check=True,
-        stdout=sys.stderr,
-    )
-    partial.rename(POLLS)
+def ensure_polls() -> StoreDataFiles:
+    """The full-scale files, generated once into bench/out/."""
+    if not (DATA / "complete").exists():
+        print(f"generating {DATA.relative_to(REPO)}/ (once, about ten seconds) ...", file=sys.stderr)
+    files = cached_dataset(OUT, FULL_SCALE)
+    assert files.polls == POLLS, files  # one name for the same file
+    return files
 
 
 def command() -> list[str]:
     cli = [sys.executable, "-m", "sitepulse.store_uptime.cli", "--polls", str(POLLS)]
     cli += [
         "--hours",
-        str(DATA / "menu_hours.csv"),
+        str(HOURS),
         "--tz",
-        str(DATA / "timezones.csv"),
+        str(TIMEZONES),
         "--out",
         str(REPORT),
     ]

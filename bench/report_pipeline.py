@@ -2,7 +2,7 @@
 
     python -m bench.report_pipeline [--skip-local-stack] [--local-stores N]
 
-1. In-process moto: ingest the full status file (+ the real business hours and timezones)
+1. In-process moto: ingest the full status file (+ the generated business hours and timezones)
    with the real ingestion code, counting DynamoDB requests by operation; then run the
    report steps (prepare, every shard, finalize) with the real handlers' code, measuring
    each shard's compute time, reads and peak memory, and check the CSV against the offline
@@ -28,6 +28,7 @@ import time
 import tracemalloc
 import urllib.request
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,9 @@ import boto3
 from moto import mock_aws
 
 from bench.cost import CostMeter
-from bench.report_offline import DATA, GENERATOR, POLLS, ensure_polls  # the same full-scale file
+from bench.report_offline import HOURS, POLLS, TIMEZONES, ensure_polls  # the same full-scale files
 from local import moto_patches
+from local.demo_data.stores import FULL_SCALE, write_dataset
 from local.inprocess import merged_environment
 from local.provision import create_table
 from local.stack import ROOT
@@ -114,10 +116,8 @@ def in_process(segment_mib: int) -> dict[str, Any]:
         for bucket in stack.buckets.values():
             boto3.client("s3").create_bucket(Bucket=bucket.name)
         env = dict(os.environ)
-        s3().upload_file(
-            str(DATA / "menu_hours.csv"), env["DATA_BUCKET"], "incoming/business_hours/menu_hours.csv"
-        )
-        s3().upload_file(str(DATA / "timezones.csv"), env["DATA_BUCKET"], "incoming/timezones/timezones.csv")
+        s3().upload_file(str(HOURS), env["DATA_BUCKET"], "incoming/business_hours/menu_hours.csv")
+        s3().upload_file(str(TIMEZONES), env["DATA_BUCKET"], "incoming/timezones/timezones.csv")
         s3().upload_file(str(POLLS), env["DATA_BUCKET"], "incoming/store_status/store_status_full.csv")
 
         meter = CostMeter(dynamodb())
@@ -170,8 +170,8 @@ def in_process(segment_mib: int) -> dict[str, Any]:
 
     with (
         POLLS.open("rb") as polls,
-        (DATA / "menu_hours.csv").open("rb") as hours,
-        (DATA / "timezones.csv").open("rb") as zones,
+        HOURS.open("rb") as hours,
+        TIMEZONES.open("rb") as zones,
     ):
         inputs = read_polls_by_store(polls), read_hours_by_store(hours), read_timezones_by_store(zones)
     offline = build_report(*inputs, plan["now_us"])
@@ -191,7 +191,7 @@ def print_in_process(figures: dict[str, Any], segment_mib: int) -> None:
     mib = POLLS.stat().st_size / 2**20
     print(f"status file            {mib:,.0f} MiB, {status.accepted:,} polls accepted, "
           f"{status.rejected} rejected, {status.segments} segments of {segment_mib} MiB")  # fmt: skip
-    print(f"all files              {all_rows:,} rows (status + {DATA.name} hours + timezones)")
+    print(f"all files              {all_rows:,} rows (status + business hours + timezones)")
     print(f"requests               {dict(sorted(requests.items()))}")
     per_poll = size / status.accepted
     print(f"write requests / 1k rows {writes / all_rows * 1000:.2f}   (status file alone: "
@@ -233,20 +233,7 @@ def print_in_process(figures: dict[str, Any], segment_mib: int) -> None:
 def local_stack(stores: int) -> None:
     """End to end over HTTP on a fresh local stack (its own ports and state file)."""
     with tempfile.TemporaryDirectory(prefix="sitepulse-bench-") as tmp:
-        polls = POLLS
-        if stores:
-            polls = Path(tmp) / "polls.csv"
-            command = [
-                sys.executable,
-                str(GENERATOR),
-                "--data",
-                str(DATA),
-                "--stores",
-                str(stores),
-                "--out",
-                str(polls),
-            ]
-            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        files = ensure_polls() if not stores else write_dataset(Path(tmp), replace(FULL_SCALE, stores=stores))
         state_file = Path(tmp) / "local.json"
         log = (Path(tmp) / "stack.log").open("wb")
         process = subprocess.Popen(
@@ -262,9 +249,9 @@ def local_stack(stores: int) -> None:
             s3 = boto3.client("s3", endpoint_url=state["endpoint_url"], region_name="us-east-1",
                               aws_access_key_id="bench", aws_secret_access_key="bench")  # fmt: skip
             bucket = state["buckets"]["DataBucket"]
-            s3.upload_file(str(DATA / "menu_hours.csv"), bucket, "incoming/business_hours/menu_hours.csv")
-            s3.upload_file(str(DATA / "timezones.csv"), bucket, "incoming/timezones/timezones.csv")
-            s3.upload_file(str(polls), bucket, "incoming/store_status/polls.csv")
+            s3.upload_file(str(files.hours), bucket, "incoming/business_hours/menu_hours.csv")
+            s3.upload_file(str(files.timezones), bucket, "incoming/timezones/timezones.csv")
+            s3.upload_file(str(files.polls), bucket, "incoming/store_status/polls.csv")
             started = time.perf_counter()
             subprocess.run(
                 [sys.executable, "-m", "local.invoke", "--function", "IngestFunction", "--event",
@@ -273,14 +260,15 @@ def local_stack(stores: int) -> None:
             )  # fmt: skip
             ingest_s = time.perf_counter() - started
             started = time.perf_counter()
+            auth = {"Authorization": f"Bearer {state['keys']['admin']}"}  # the API wants a key
+            headers = {"Content-Type": "application/json", **auth}
             request = urllib.request.Request(f"{state['api_url']}/api/reports", data=b"{}", method="POST",
-                                             headers={"Content-Type": "application/json"})  # fmt: skip
+                                             headers=headers)  # fmt: skip
             with urllib.request.urlopen(request, timeout=60) as response:
                 report_id = json.loads(response.read())["report_id"]
             while True:
-                with urllib.request.urlopen(
-                    f"{state['api_url']}/api/reports/{report_id}", timeout=60
-                ) as response:
+                status = urllib.request.Request(f"{state['api_url']}/api/reports/{report_id}", headers=auth)
+                with urllib.request.urlopen(status, timeout=60) as response:
                     report = json.loads(response.read())
                 if report["status"] != "Running":
                     break
