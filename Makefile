@@ -109,8 +109,9 @@ ingest: $(VENV)/.installed ## run the ingestion function now against the running
 load: $(VENV)/.installed ## locust load test against the running stack (or one it starts): LOAD_TIME=2m LOAD_USERS=20
 	$(PY) -m bench.load --time $(LOAD_TIME) --users $(LOAD_USERS)
 
-scaling: $(VENV)/.installed ## capacity and monthly cost at 1k / 100k / 1M sensors from the measured per-call costs (docs/scaling.md)
-	$(PY) -m bench.scaling
+scaling: $(VENV)/.installed ## capacity and monthly cost at 1k / 100k / 1M sensors from the measured per-call costs: rewrites the tables in docs/scaling.md
+	$(PY) -m bench.scaling --write docs/scaling.md
+	@echo "docs/scaling.md: tables recomputed (python -m bench.scaling prints them)"
 
 smoke: ## smoke suite against a deployed or local stack: make smoke URL=https://… KEY=… [SMOKE_WRITES=1: idempotent writes too]
 	@test -n "$(URL)" || { echo 'usage: make smoke URL=<API base URL> KEY=<API key> (or SMOKE_KEY in the environment) [SMOKE_WRITES=1]' >&2; exit 2; }
