@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
+from botocore.client import BaseClient
 
 from bench import scaling
+from bench.harness import CONTEXT, api_event
 from bench.scaling import (
     BEGIN,
     COSTS,
@@ -138,3 +143,102 @@ def test_replace_block_keeps_the_prose_around_it() -> None:
 
 def test_docs_scaling_holds_the_current_tables() -> None:
     assert scaling.main(["--check", str(ROOT / "docs" / "scaling.md")]) == 0
+
+
+# ------------------------------------------------------------------ the model against the code
+
+
+@pytest.fixture
+def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Every DynamoDB call any client makes: (operation, parameters)."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+    original = BaseClient._make_api_call
+
+    def record(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if self.meta.service_model.service_name == "dynamodb":
+            calls.append((operation, params))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", record)
+    return calls
+
+
+def write_units(calls: list[tuple[str, dict[str, Any]]]) -> float:
+    """Transactional writes of items under 1 KB: 2 units per item (DynamoDB's rule)."""
+    return sum(2 * len(params["TransactItems"]) for op, params in calls if op == "TransactWriteItems")
+
+
+OCCUPANCY_EVENT = {"sensor": "s1", "ts": "2024-01-01T00:00:00Z", "in": 2, "out": 1}
+READING = {"temperature": 21.5, "recorded_at": "2024-01-01T00:00:00Z"}
+BOOKING = {
+    "id": 7,
+    "hotel_id": 1,
+    "timestamp": "2024-01-01T00:00:00Z",
+    "rpg_status": 1,
+    "room_id": "r1",
+    "night_of_stay": "2024-01-02",
+}
+# function → (modelled route, path, body)
+WRITES = {
+    "OccupancyWriteFunction": ("POST /api/webhook", "/api/webhook", OCCUPANCY_EVENT),
+    "TemperatureWriteFunction": (
+        "POST /api/v1/buildings/{b}/rooms/{r}/temperatures",
+        "/api/v1/buildings/b1/rooms/r1/temperatures",
+        READING,
+    ),
+    "BookingsWriteFunction": ("POST /api/events", "/api/events", BOOKING),
+}
+
+
+@pytest.mark.parametrize("function", sorted(WRITES))
+def test_modelled_write_costs_are_what_the_handlers_send(
+    load_function: Callable[[str], ModuleType],
+    dynamodb_calls: list[tuple[str, dict[str, Any]]],
+    function: str,
+) -> None:
+    route, path, body = WRITES[function]
+    module = load_function(function)
+    dynamodb_calls.clear()  # the container's start-up reads are not the call's cost
+    response = module.handler(api_event("POST", path, body), CONTEXT)
+    assert response["statusCode"] == 201, response
+    cost = COSTS[route]
+    assert len(dynamodb_calls) == cost.requests, dynamodb_calls
+    # Bookings: one more unit for the event's copy in its index, outside the transaction.
+    index_units = 1 if function == "BookingsWriteFunction" else 0
+    assert write_units(dynamodb_calls) + index_units == cost.wcu
+
+
+AVERAGE_QUERY = {"duration": "15m", "end": "2024-01-01T00:05:00Z"}
+
+
+@pytest.mark.parametrize(
+    ("reader", "writer", "route", "path", "query"),
+    [
+        ("OccupancyReadFunction", "OccupancyWriteFunction", "GET /api/sensors/{sensor}/occupancy",
+         "/api/sensors/s1/occupancy", None),
+        ("OccupancyReadFunction", "OccupancyWriteFunction", "GET /api/sensors", "/api/sensors", None),
+        ("TemperatureReadFunction", "TemperatureWriteFunction",
+         "GET /api/v1/buildings/{b}/rooms/{r}/temperatures/average",
+         "/api/v1/buildings/b1/rooms/r1/temperatures/average", AVERAGE_QUERY),
+        ("TemperatureReadFunction", "TemperatureWriteFunction", "GET /api/v1/buildings/{b}/rooms",
+         "/api/v1/buildings/b1/rooms", None),
+        ("BookingsReadFunction", "BookingsWriteFunction", "GET /api/dashboard", "/api/dashboard",
+         {"hotel_id": "1", "year": "2024"}),
+    ],
+)  # fmt: skip
+def test_modelled_read_requests_are_what_the_handlers_send(
+    load_function: Callable[[str], ModuleType],
+    dynamodb_calls: list[tuple[str, dict[str, Any]]],
+    reader: str,
+    writer: str,
+    route: str,
+    path: str,
+    query: dict[str, str] | None,
+) -> None:
+    _, write_path, body = WRITES[writer]
+    assert load_function(writer).handler(api_event("POST", write_path, body), CONTEXT)["statusCode"] == 201
+    module = load_function(reader)
+    dynamodb_calls.clear()
+    response = module.handler(api_event("GET", path, query=query), CONTEXT)
+    assert response["statusCode"] == 200, response
+    assert len(dynamodb_calls) == COSTS[route].requests, dynamodb_calls
