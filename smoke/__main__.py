@@ -12,6 +12,7 @@ check that ran passed. Bounded: each request by --request-timeout, the whole run
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import sys
 import time
@@ -51,8 +52,8 @@ def run(checks: Sequence[Check], client: SmokeClient, writes: bool, out: TextIO)
         began = time.monotonic()
         try:
             detail = check.run(client)
-        except (CheckFailedError, BudgetExhaustedError, OSError) as error:
-            # OSError: refused connection, DNS, TLS, a timeout: a failed check, not a crash.
+        except (CheckFailedError, BudgetExhaustedError, OSError, http.client.HTTPException) as error:
+            # Refused connection, DNS, TLS, a timeout, a garbled answer: a failed check, not a crash.
             failed += 1
             print(f"FAIL  {label}: {error} ({time.monotonic() - began:.2f} s)", file=out, flush=True)
         else:

@@ -1,14 +1,14 @@
-"""The smoke suite's HTTP client: the standard library only (it runs on a bare CI runner), no
-redirects followed (a report download answers 302), and every request bounded both by its own
-timeout and by what is left of the whole run's budget."""
+"""The smoke suite's HTTP client: the standard library only (it runs on a bare CI runner), plain
+`http.client` (http or https only, certificates verified, redirects never followed: a report
+download answers 302), and every request bounded both by its own timeout and by what is left of
+the whole run's budget."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from types import EllipsisType
 from typing import Any
@@ -38,11 +38,6 @@ class Response:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 class Deadline:
     def __init__(self, seconds: float) -> None:
         self.ends_at = time.monotonic() + seconds
@@ -54,10 +49,16 @@ class Deadline:
 class SmokeClient:
     def __init__(self, base_url: str, key: str, *, request_timeout: float, deadline: Deadline) -> None:
         self.base_url = base_url.rstrip("/")
+        parts = urllib.parse.urlsplit(self.base_url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError(f"not an http(s) URL: {base_url!r}")
+        self._connection_class = (
+            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        )
+        self._netloc, self._base_path = parts.netloc, parts.path
         self.key = key
         self.request_timeout = request_timeout
         self.deadline = deadline
-        self._opener = urllib.request.build_opener(_NoRedirect)
 
     def request(
         self,
@@ -70,9 +71,9 @@ class SmokeClient:
         headers: dict[str, str] | None = None,
     ) -> Response:
         """`key=...` sends the suite's key, `None` none, a string that one instead."""
-        url = f"{self.base_url}{path}"
+        target = f"{self._base_path}{path}"
         if query:
-            url += "?" + urllib.parse.urlencode(query)
+            target += "?" + urllib.parse.urlencode(query)
         sent_key = self.key if key is ... else key
         all_headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **(headers or {})}
         if sent_key is not None:
@@ -81,24 +82,25 @@ class SmokeClient:
         if body is not None:
             data = json.dumps(body).encode()
             all_headers["Content-Type"] = "application/json"
-        response = self._send(method, url, data, all_headers)
+        response = self._send(method, target, data, all_headers)
         if response.status in RETRY_STATUSES:
             wait = _retry_after(response.headers.get("retry-after"))
             if wait < self.deadline.remaining():
                 time.sleep(wait)
-                response = self._send(method, url, data, all_headers)
+                response = self._send(method, target, data, all_headers)
         return response
 
-    def _send(self, method: str, url: str, data: bytes | None, headers: dict[str, str]) -> Response:
+    def _send(self, method: str, target: str, data: bytes | None, headers: dict[str, str]) -> Response:
         timeout = min(self.request_timeout, self.deadline.remaining())
         if timeout <= 0:
             raise BudgetExhaustedError("the smoke suite's time budget is spent")
-        request = urllib.request.Request(url, data=data, headers=headers, method=method)
+        connection = self._connection_class(self._netloc, timeout=timeout)
         try:
-            with self._opener.open(request, timeout=timeout) as answer:
-                return Response(answer.status, _lower(answer.headers), answer.read())
-        except urllib.error.HTTPError as error:
-            return Response(error.code, _lower(error.headers), error.read())
+            connection.request(method, target, body=data, headers=headers)
+            answer = connection.getresponse()
+            return Response(answer.status, _lower(answer.headers), answer.read())
+        finally:
+            connection.close()
 
 
 def _lower(headers: Any) -> dict[str, str]:

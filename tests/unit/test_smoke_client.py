@@ -130,3 +130,16 @@ def test_runner_prints_one_line_per_check_and_counts(server: tuple[str, Script])
     lines = out.getvalue().splitlines()
     assert [line.split()[0] for line in lines] == ["PASS", "FAIL", "SKIP", "FAIL"]
     assert "expected 403, got 401" in lines[1] and "SMOKE_WRITES=1" in lines[2]
+
+
+def test_a_base_path_prefixes_every_request(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.answers = [json_answer(200, {})]
+    client(f"{url}/stage/").request("GET", "/api/hotels", query={"limit": 1})
+    assert script.received[0][1] == "/stage/api/hotels?limit=1"
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org", "file:///etc/passwd", "example.org", "https://"])
+def test_only_http_and_https_urls(url: str) -> None:
+    with pytest.raises(ValueError, match="not an http"):
+        client(url)
