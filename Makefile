@@ -20,8 +20,12 @@ LOAD_USERS ?= 20
 NAME ?=
 SCOPES ?=
 KEY_ARGS ?=
+URL ?=
+KEY ?=
+# The smoke suite needs only the standard library: a deploy job runs it without the project venv.
+SMOKE_PYTHON ?= $(if $(wildcard $(PY)),$(PY),python3)
 
-.PHONY: help install system-packages run test unit integration browser screenshots chaos lint format validate openapi fuzz bench bench-report load invoke ingest key build docs ci clean
+.PHONY: help install system-packages run test unit integration browser screenshots chaos lint format validate openapi fuzz bench bench-report scaling smoke load invoke ingest key build docs ci clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/; s/$$(HOST)/$(HOST)/g; s/$$(PORT)/$(PORT)/g' \
@@ -85,17 +89,21 @@ screenshots: $(VENV)/.installed ## docs/console-*.png: every console page at 128
 chaos: $(VENV)/.installed ## chaos tests only: 10 % AWS faults, killed workers, load smoke
 	$(PY) -m pytest tests/chaos
 
-lint: $(VENV)/.installed ## ruff lint + format check, OpenAPI document up to date
+lint: $(VENV)/.installed ## ruff lint + format check, OpenAPI document up to date, GitHub workflows (schema + zizmor, offline)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m local.openapi --check
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-actions .github/actions/*/action.yml
+	$(VENV)/bin/zizmor --offline --quiet .github/
 
 format: $(VENV)/.installed ## apply ruff fixes and formatting
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-validate: .venv-sam/.installed ## sam validate --lint
+validate: .venv-sam/.installed ## sam validate --lint: the stack and the pipeline bootstrap template
 	$(SAM) validate --lint
+	$(SAM) validate --lint -t pipeline/bootstrap.yaml
 
 build: .venv-sam/.installed ## sam build (needs python3.13 on PATH: the project venv provides it)
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(SAM) build
@@ -121,6 +129,14 @@ ingest: $(VENV)/.installed ## run the ingestion function now against the running
 
 load: $(VENV)/.installed ## locust load test against the running stack (or one it starts): LOAD_TIME=2m LOAD_USERS=20
 	$(PY) -m bench.load --time $(LOAD_TIME) --users $(LOAD_USERS)
+
+scaling: $(VENV)/.installed ## capacity and monthly cost at 1k / 100k / 1M sensors from the measured per-call costs: rewrites the tables in docs/scaling.md
+	$(PY) -m bench.scaling --write docs/scaling.md
+	@echo "docs/scaling.md: tables recomputed (python -m bench.scaling prints them)"
+
+smoke: ## smoke suite against a deployed or local stack: make smoke URL=https://… KEY=… [SMOKE_WRITES=1: idempotent writes too]
+	@test -n "$(URL)" || { echo 'usage: make smoke URL=<API base URL> KEY=<API key> (or SMOKE_KEY in the environment) [SMOKE_WRITES=1]' >&2; exit 2; }
+	@$(if $(KEY),SMOKE_KEY='$(KEY)') $(SMOKE_PYTHON) -m smoke --url '$(URL)'
 
 bench-report: $(VENV)/.installed ## full-scale store uptime pipeline: ingestion + report figures (bench/out/)
 	$(PY) -m bench.report_pipeline

@@ -1,0 +1,1 @@
+"""Deployment pipeline helpers (the bootstrap template and the workflows live beside them)."""

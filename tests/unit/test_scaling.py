@@ -1,0 +1,244 @@
+"""bench/scaling.py: the capacity and cost model behind docs/scaling.md."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from botocore.client import BaseClient
+
+from bench import scaling
+from bench.harness import CONTEXT, api_event
+from bench.scaling import (
+    BEGIN,
+    COSTS,
+    END,
+    PARTITION_RCU,
+    PARTITION_WCU,
+    PRICES,
+    SCALES,
+    SECONDS_PER_MONTH,
+    Fleet,
+    ReportPlan,
+    api_gateway_cost,
+    authorizer_rate,
+    breaks,
+    hottest_partitions,
+    monthly_cost,
+    replace_block,
+    route_loads,
+    thresholds,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def by_route(fleet: Fleet) -> dict[str, scaling.RouteLoad]:
+    return {load.route: load for load in route_loads(fleet)}
+
+
+def test_fleet_ratios_put_the_measured_store_data_set_at_100k_sensors() -> None:
+    fleet = Fleet(100_000)
+    assert (fleet.rooms, fleet.buildings, fleet.hotels, fleet.stores) == (100_000, 2_000, 1_000, 13_584)
+    assert Fleet(1).buildings == Fleet(1).hotels == Fleet(1).stores == 1
+
+
+def test_webhook_load_is_one_event_a_minute_at_ten_wcu() -> None:
+    webhook = by_route(Fleet(1_000))["POST /api/webhook"]
+    assert webhook.rps == pytest.approx(1_000 / 60)
+    assert webhook.wcu == pytest.approx(1_000 / 60 * 10)
+    assert webhook.concurrency == pytest.approx(1_000 / 60 * COSTS["POST /api/webhook"].lambda_ms / 1000)
+
+
+def test_every_load_is_proportional_to_the_fleet() -> None:
+    small, large = by_route(Fleet(10_000)), by_route(Fleet(1_000_000))
+    for route, load in small.items():
+        assert large[route].rps == pytest.approx(load.rps * 100), route
+        assert large[route].wcu == pytest.approx(load.wcu * 100), route
+
+
+def test_every_route_of_the_model_has_a_measured_cost() -> None:
+    assert {route.name for route in scaling.ROUTES} | {"authorizer"} == set(COSTS)
+
+
+def test_authorizer_runs_once_per_client_and_route_per_ttl_at_most() -> None:
+    fleet = Fleet(1_000)
+    loads = by_route(fleet)
+    calls = authorizer_rate(fleet)
+    assert calls < sum(load.rps for name, load in loads.items() if not name.startswith("authorizer"))
+    # A sensor posting every minute needs the authorizer once per 300 s; a thermometer posting
+    # every 300 s misses the cache every time.
+    expected_webhook = fleet.sensors / 300
+    expected_temperature = loads["POST /api/v1/buildings/{b}/rooms/{r}/temperatures"].rps
+    assert expected_webhook < loads["POST /api/webhook"].rps
+    assert calls > expected_webhook + expected_temperature
+
+
+@pytest.mark.parametrize("sensors", SCALES)
+def test_no_partition_is_near_its_limit_at_any_modelled_scale(sensors: int) -> None:
+    for hot in hottest_partitions(Fleet(sensors)):
+        assert hot.wcu < PARTITION_WCU / 2 and hot.rcu < PARTITION_RCU / 2, hot
+
+
+def test_per_entity_partitions_do_not_grow_with_the_fleet_but_listings_do() -> None:
+    small = {hot.key: hot for hot in hottest_partitions(Fleet(1_000))}
+    large = {hot.key: hot for hot in hottest_partitions(Fleet(1_000_000))}
+    assert large["SENSOR#<sensor>"].wcu == pytest.approx(small["SENSOR#<sensor>"].wcu)
+    assert large["BLDG#<building>"].wcu == pytest.approx(small["BLDG#<building>"].wcu)
+    assert large["SENSOR (sensor listing)"].rcu == pytest.approx(small["SENSOR (sensor listing)"].rcu * 1000)
+
+
+def test_api_gateway_price_tiers_after_300_million_requests() -> None:
+    assert api_gateway_cost(300e6) == pytest.approx(300.0)
+    assert api_gateway_cost(400e6) == pytest.approx(300.0 + 90.0)
+
+
+def test_monthly_cost_adds_up_and_prices_the_webhook_writes() -> None:
+    fleet = Fleet(1_000)
+    cost = monthly_cost(fleet)
+    assert cost.total == pytest.approx(sum(vars(cost).values()))
+    webhook_wru = by_route(fleet)["POST /api/webhook"].wcu * SECONDS_PER_MONTH
+    assert cost.dynamodb_writes > webhook_wru / 1e6 * PRICES.dynamodb_per_million_wru
+    # Linear in the fleet, within the API Gateway price tier and the fixed report costs.
+    assert monthly_cost(Fleet(1_000_000)).total == pytest.approx(cost.total * 1000, rel=0.05)
+
+
+def test_report_plan_shards_are_capped_by_the_buckets() -> None:
+    reference = ReportPlan(13_584)
+    assert reference.shards == 14 and reference.waves == 1
+    assert ReportPlan(10).shards == 4 and ReportPlan(2).shards == 2
+    huge = ReportPlan(13_584 * 100)
+    assert huge.shards == 64 and huge.waves == 4
+    assert huge.stores_per_shard == pytest.approx(13_584 * 100 / 64)
+    assert huge.limits() == []
+    # Far beyond: one shard's work nears the Lambda timeout and its memory the function's.
+    assert any("timeout" in found for found in ReportPlan(13_584 * 1_000).limits())
+
+
+def test_thresholds_are_sorted_and_route_throttling_comes_first() -> None:
+    found = thresholds()
+    assert [t.sensors for t in found] == sorted(t.sensors for t in found)
+    first = found[0]
+    assert "route throttling" in first.limit
+    # 100 req/s per route / one webhook a minute per sensor.
+    assert first.sensors == 6_000
+    assert math.isclose(found[1].sensors, 4_000 / 10 * 60, rel_tol=1e-9)
+
+
+def test_breaks_lists_nothing_small_and_the_fix_when_large() -> None:
+    assert breaks(Fleet(1_000)) == []
+    at_100k = breaks(Fleet(100_000))
+    assert at_100k[0].startswith("route throttling") and "ThrottlingRateLimit" in at_100k[0]
+    assert any("quota" in found for found in breaks(Fleet(1_000_000)))
+
+
+def test_replace_block_keeps_the_prose_around_it() -> None:
+    document = f"intro\n{BEGIN}\nold\n{END}\noutro\n"
+    assert replace_block(document, "new\n") == f"intro\n{BEGIN}\nnew\n{END}\noutro\n"
+
+
+def test_docs_scaling_holds_the_current_tables() -> None:
+    assert scaling.main(["--check", str(ROOT / "docs" / "scaling.md")]) == 0
+
+
+# ------------------------------------------------------------------ the model against the code
+
+
+@pytest.fixture
+def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Every DynamoDB call any client makes: (operation, parameters)."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+    original = BaseClient._make_api_call
+
+    def record(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if self.meta.service_model.service_name == "dynamodb":
+            calls.append((operation, params))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", record)
+    return calls
+
+
+def write_units(calls: list[tuple[str, dict[str, Any]]]) -> float:
+    """Transactional writes of items under 1 KB: 2 units per item (DynamoDB's rule)."""
+    return sum(2 * len(params["TransactItems"]) for op, params in calls if op == "TransactWriteItems")
+
+
+OCCUPANCY_EVENT = {"sensor": "s1", "ts": "2024-01-01T00:00:00Z", "in": 2, "out": 1}
+READING = {"temperature": 21.5, "recorded_at": "2024-01-01T00:00:00Z"}
+BOOKING = {
+    "id": 7,
+    "hotel_id": 1,
+    "timestamp": "2024-01-01T00:00:00Z",
+    "rpg_status": 1,
+    "room_id": "r1",
+    "night_of_stay": "2024-01-02",
+}
+# function → (modelled route, path, body)
+WRITES = {
+    "OccupancyWriteFunction": ("POST /api/webhook", "/api/webhook", OCCUPANCY_EVENT),
+    "TemperatureWriteFunction": (
+        "POST /api/v1/buildings/{b}/rooms/{r}/temperatures",
+        "/api/v1/buildings/b1/rooms/r1/temperatures",
+        READING,
+    ),
+    "BookingsWriteFunction": ("POST /api/events", "/api/events", BOOKING),
+}
+
+
+@pytest.mark.parametrize("function", sorted(WRITES))
+def test_modelled_write_costs_are_what_the_handlers_send(
+    load_function: Callable[[str], ModuleType],
+    dynamodb_calls: list[tuple[str, dict[str, Any]]],
+    function: str,
+) -> None:
+    route, path, body = WRITES[function]
+    module = load_function(function)
+    dynamodb_calls.clear()  # the container's start-up reads are not the call's cost
+    response = module.handler(api_event("POST", path, body), CONTEXT)
+    assert response["statusCode"] == 201, response
+    cost = COSTS[route]
+    assert len(dynamodb_calls) == cost.requests, dynamodb_calls
+    # Bookings: one more unit for the event's copy in its index, outside the transaction.
+    index_units = 1 if function == "BookingsWriteFunction" else 0
+    assert write_units(dynamodb_calls) + index_units == cost.wcu
+
+
+AVERAGE_QUERY = {"duration": "15m", "end": "2024-01-01T00:05:00Z"}
+
+
+@pytest.mark.parametrize(
+    ("reader", "writer", "route", "path", "query"),
+    [
+        ("OccupancyReadFunction", "OccupancyWriteFunction", "GET /api/sensors/{sensor}/occupancy",
+         "/api/sensors/s1/occupancy", None),
+        ("OccupancyReadFunction", "OccupancyWriteFunction", "GET /api/sensors", "/api/sensors", None),
+        ("TemperatureReadFunction", "TemperatureWriteFunction",
+         "GET /api/v1/buildings/{b}/rooms/{r}/temperatures/average",
+         "/api/v1/buildings/b1/rooms/r1/temperatures/average", AVERAGE_QUERY),
+        ("TemperatureReadFunction", "TemperatureWriteFunction", "GET /api/v1/buildings/{b}/rooms",
+         "/api/v1/buildings/b1/rooms", None),
+        ("BookingsReadFunction", "BookingsWriteFunction", "GET /api/dashboard", "/api/dashboard",
+         {"hotel_id": "1", "year": "2024"}),
+    ],
+)  # fmt: skip
+def test_modelled_read_requests_are_what_the_handlers_send(
+    load_function: Callable[[str], ModuleType],
+    dynamodb_calls: list[tuple[str, dict[str, Any]]],
+    reader: str,
+    writer: str,
+    route: str,
+    path: str,
+    query: dict[str, str] | None,
+) -> None:
+    _, write_path, body = WRITES[writer]
+    assert load_function(writer).handler(api_event("POST", write_path, body), CONTEXT)["statusCode"] == 201
+    module = load_function(reader)
+    dynamodb_calls.clear()
+    response = module.handler(api_event("GET", path, query=query), CONTEXT)
+    assert response["statusCode"] == 200, response
+    assert len(dynamodb_calls) == COSTS[route].requests, dynamodb_calls
