@@ -3,8 +3,9 @@
 The index is served with `no-cache` and an ETag (a revisit costs a 304); its
 scripts and styles are referenced by content-hashed names
 (`/console/assets/app.3f2a9c1d0b7e.js`) served with a one-year immutable
-max-age, so a deploy changes the names and no browser ever runs stale code. Any other `/console/...` path is a page of the app (a deep
-link): the index again. Public route: the page holds no data, the API key is
+max-age, so a deploy changes the names and no browser ever runs stale code.
+Any other `/console/...` path is a page of the app (a deep link): the index
+again. Public route: the page holds no data, the API key is
 typed in by the user and sent by the app itself.
 """
 

@@ -1,7 +1,8 @@
 """HTTP caching of the API's reads: one rule at the HTTP edge (`sitepulse.common.http`), one
 policy per route.
 
-Every `GET` that answers 200 gets a strong `ETag` (a hash of the exact body bytes), the route's
+Every `GET` that answers 200 gets a strong `ETag` (a hash of the exact body bytes; weak for a
+body that echoes the clock, see `CachePolicy.clock_fields`), the route's
 `Cache-Control` and `Vary: Authorization`; a request whose `If-None-Match` names that tag (or
 `*`) gets 304 with no body and the same three headers. Dashboards poll: a 304 saves the body
 and the client's parsing, and costs the same reads on our side, so correctness never depends
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,11 +42,16 @@ _ENTITY_TAG = re.compile(r'(?:W/)?("[\x21\x23-\x7e\x80-\xff]*")')
 
 @dataclass(frozen=True)
 class CachePolicy:
-    """How one GET route may be cached. `validated`: it gets an ETag and honours If-None-Match."""
+    """How one GET route may be cached. `validated`: it gets an ETag and honours If-None-Match.
+
+    `clock_fields`: top-level body fields that echo the clock (a window ending "now"). They
+    differ on every request while the answer itself does not, so the tag is computed without
+    them and is weak (`W/"…"`): it says "the same answer", not "the same bytes"."""
 
     cache_control: str
     why: str
     validated: bool = True
+    clock_fields: tuple[str, ...] = ()
 
 
 _NOW = "answers the current state, which any write changes"
@@ -60,7 +67,9 @@ ROUTE_POLICIES: dict[str, CachePolicy] = {
     "GET /api/v1/buildings": CachePolicy(REVALIDATE, _LISTING),
     "GET /api/v1/buildings/{building}/rooms": CachePolicy(REVALIDATE, f"latest reading per room: {_NOW}"),
     "GET /api/v1/buildings/{building}/rooms/{room}/temperatures/average": CachePolicy(
-        REVALIDATE, f"the last N readings or a duration ending now: {_NOW}"
+        REVALIDATE,
+        f"a duration ending now: {_NOW}; its window bounds follow the clock (weak ETag without them)",
+        clock_fields=("from", "to"),
     ),
     "GET /api/v1/buildings/{building}/rooms/{room}/temperatures/series": CachePolicy(REVALIDATE, _WINDOW),
     "GET /api/events": CachePolicy(REVALIDATE, "a booking can be added or change state at any moment"),
@@ -132,6 +141,21 @@ def _body_bytes(response: Mapping[str, Any]) -> bytes:
     return base64.b64decode(body) if response.get("isBase64Encoded") else str(body).encode("utf-8")
 
 
+def etag_of(policy: CachePolicy, body: bytes) -> str:
+    """The strong tag of the body; for a policy with clock fields, the weak tag of the body
+    without them (the whole body when it is not a JSON object)."""
+    if not policy.clock_fields:
+        return strong_etag(body)
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return strong_etag(body)
+    if not isinstance(parsed, dict):
+        return strong_etag(body)
+    answer = {key: value for key, value in parsed.items() if key not in policy.clock_fields}
+    return "W/" + strong_etag(json.dumps(answer, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+
+
 def apply_http_caching(event: Mapping[str, Any], response: dict[str, Any]) -> dict[str, Any]:
     """The response (a v2 proxy result) with the route's caching headers, or a 304 in its place.
 
@@ -146,7 +170,7 @@ def apply_http_caching(event: Mapping[str, Any], response: dict[str, Any]) -> di
     if status != 200 or not policy.validated:
         _set(headers, CACHE_CONTROL_HEADER, NO_STORE)
         return {**response, "headers": headers}
-    etag = strong_etag(_body_bytes(response))
+    etag = etag_of(policy, _body_bytes(response))
     _set(headers, ETAG_HEADER, etag)
     _set(headers, CACHE_CONTROL_HEADER, policy.cache_control)
     _set(headers, VARY_HEADER, VARY)

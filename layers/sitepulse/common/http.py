@@ -21,8 +21,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sitepulse.access.edge import access_problem
-from sitepulse.common.caching import apply_http_caching
 from sitepulse.common.aws import is_transient
+from sitepulse.common.caching import apply_http_caching
 from sitepulse.common.errors import (
     ConflictError,
     ErrorBody,

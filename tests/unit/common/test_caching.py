@@ -150,3 +150,32 @@ def test_every_policy_is_private_or_no_store_and_says_why() -> None:
         assert policy.cache_control == "no-store" or policy.cache_control.startswith("private"), route
         assert policy.validated == (policy.cache_control != "no-store"), route
     assert policy_of("GET /not/a/route") is DEFAULT_POLICY
+
+
+AVERAGE = "GET /api/v1/buildings/{building}/rooms/{room}/temperatures/average"
+
+
+def average_body(to: str, mean: float = 21.5) -> str:
+    return json.dumps({"building": "b", "from": f"{to}-15m", "to": to, "average_temperature": mean})
+
+
+def test_a_window_ending_now_gets_a_weak_tag_that_ignores_its_bounds() -> None:
+    first = apply_http_caching(event(route=AVERAGE), ok(average_body("12:00:00.1")))
+    tag = first["headers"]["ETag"]
+    assert tag.startswith('W/"')
+    later = apply_http_caching(event(route=AVERAGE, **{"if-none-match": tag}), ok(average_body("12:00:03.7")))
+    assert later["statusCode"] == 304
+    # the strong form of the same tag matches too (weak comparison)
+    strong = tag.removeprefix("W/")
+    assert (
+        apply_http_caching(event(route=AVERAGE, **{"if-none-match": strong}), ok(average_body("x")))[
+            "statusCode"
+        ]
+        == 304
+    )
+    changed = apply_http_caching(event(route=AVERAGE, **{"if-none-match": tag}), ok(average_body("x", 22.0)))
+    assert changed["statusCode"] == 200 and changed["headers"]["ETag"] != tag
+
+
+def test_clock_fields_of_a_body_that_is_not_an_object_leave_a_strong_tag() -> None:
+    assert apply_http_caching(event(route=AVERAGE), ok("[1, 2]"))["headers"]["ETag"] == strong_etag(b"[1, 2]")

@@ -11,8 +11,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from sitepulse.common.aws import is_transient
-from sitepulse.common.presigned import WindowPresigner
 from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError, ServiceUnavailableError
+from sitepulse.common.presigned import WindowPresigner
 from sitepulse.common.timestamps import format_instant, utc_now
 from sitepulse.store_uptime.report.models import (
     LegacyReportStatus,
