@@ -49,11 +49,10 @@ def assert_not_modified(response: ApiResponse, tag: str) -> None:
 
 @pytest.fixture(scope="module")
 def seeded(api: ApiClient) -> dict[str, Any]:
-    """One sensor, one room and one hotel with data, so that every read has something to say."""
-    assert (
-        api.post("/api/webhook", {"sensor": SENSOR, "ts": "2024-03-01T10:00:00Z", "in": 3, "out": 0}).status
-        == 201
-    )
+    """Sensors, a room and a hotel with data, so that every read has something to say."""
+    for sensor in (SENSOR, f"{SENSOR}-b"):  # two sensors: a page of one has a next_token
+        reading = {"sensor": sensor, "ts": "2024-03-01T10:00:00Z", "in": 3, "out": 0}
+        assert api.post("/api/webhook", reading).status == 201
     temperatures = f"/api/v1/buildings/{BUILDING}/rooms/{ROOM}/temperatures"
     assert api.post(temperatures, {"temperature": 21.5, "recorded_at": "2024-03-01T10:00:00Z"}).status == 201
     booking = {
@@ -91,6 +90,7 @@ def read_paths(report_id: str) -> list[str]:
     series = "from=2024-03-01T00:00:00Z&to=2024-03-02T00:00:00Z"
     return [
         "/api/sensors",
+        "/api/sensors?limit=1",
         f"/api/sensors/{SENSOR}/occupancy",
         f"/api/sensors/{SENSOR}/occupancy?atInstant=2024-03-01T12:00:00Z",
         f"/sensors/{SENSOR}/occupancy",
@@ -120,6 +120,12 @@ def test_every_read_carries_an_etag_and_answers_304_to_it(
         assert_not_modified(conditional(api, path, f'"other", W/{tag.removeprefix("W/")}'), tag)
         assert_not_modified(conditional(api, path, "*"), tag)
         assert conditional(api, path, '"other"').status == 200
+
+
+def test_a_page_with_a_next_token_keeps_its_etag(api: ApiClient, seeded: dict[str, Any]) -> None:
+    first, second = api.get("/api/sensors?limit=1"), api.get("/api/sensors?limit=1")
+    assert first.json["next_token"], first.body  # deterministic tokens: the same page, the same bytes
+    assert first.body == second.body and first.headers["etag"] == second.headers["etag"]
 
 
 def test_a_write_changes_the_answer_and_its_etag(api: ApiClient, seeded: dict[str, Any]) -> None:
