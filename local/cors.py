@@ -68,3 +68,12 @@ def response_headers(cors: Cors, headers: dict[str, str]) -> dict[str, str]:
 
 def strip_function_cors(headers: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in headers.items() if not k.startswith("access-control-")}
+
+
+def merged(headers: dict[str, str], cors_headers: dict[str, str]) -> dict[str, str]:
+    """The response's headers plus CORS's; a `Vary` of both lists both (a read varies with
+    `Authorization` whatever CORS adds)."""
+    out = {**headers, **cors_headers}
+    if "vary" in headers and "vary" in cors_headers:
+        out["vary"] = f"{headers['vary']}, {cors_headers['vary']}"
+    return out

@@ -408,7 +408,7 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         self.connection.settimeout(self.server.limits.write_seconds)
         self._status = status
         if request_headers is not None and self.server.cors is not None:
-            headers = {**headers, **cors.response_headers(self.server.cors, request_headers)}
+            headers = cors.merged(headers, cors.response_headers(self.server.cors, request_headers))
         self.send_response(status)
         for key, value in headers.items():
             if key not in ("content-length", "connection", "transfer-encoding"):

@@ -57,7 +57,7 @@ def build_document(template: Path = ROOT / "template.yaml") -> dict[str, Any]:
         merge.add_schema(module.app.get_openapi_schema(title=TITLE, version=VERSION))
     document = json.loads(merge.get_openapi_json_schema())
     document["paths"].update(extra_paths)
-    return drop_unused_schemas(non_null_parameters(with_access_control(document)))
+    return drop_unused_schemas(non_null_parameters(with_http_caching(with_access_control(document))))
 
 
 def non_null_parameters(document: dict[str, Any]) -> dict[str, Any]:
@@ -125,6 +125,82 @@ def with_access_control(document: dict[str, Any]) -> dict[str, Any]:
                         "content": {"application/json": {"schema": {"$ref": ACCESS_ERROR}}},
                     },
                 )
+    return document
+
+
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "ETags of copies the client holds (or `*`): when one is current the answer is 304 "
+    "with no body. Weak comparison: `W/` is ignored.",
+    "schema": {"type": "string"},
+}
+_CONSOLE_CACHING = "`no-cache` for the console's pages; `public, max-age=31536000, immutable` for its "
+"content-hashed assets"
+
+
+def _caching_headers(cache_control: str, *, etag: str | None) -> dict[str, Any]:
+    headers: dict[str, Any] = {
+        "Cache-Control": {
+            "description": f"`{cache_control}`",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    }
+    if etag:
+        headers["ETag"] = {
+            "description": f"{etag}; send it back in If-None-Match",
+            "required": True,
+            "schema": {"type": "string", "pattern": '^(W/)?"[A-Za-z0-9_-]+"$'},
+        }
+    return headers
+
+
+_STRONG = "Strong validator of this answer (a hash of its body)"
+
+
+def with_http_caching(document: dict[str, Any]) -> dict[str, Any]:
+    """Every GET: its caching headers, and for a revalidated read the If-None-Match parameter
+    and its 304, from the one route → policy table (`sitepulse.common.caching`)."""
+    from sitepulse.access.scopes import is_public
+    from sitepulse.common.caching import ROUTE_POLICIES, VARY, policy_of
+
+    for path, operations in document.get("paths", {}).items():
+        operation = operations.get("get")
+        if operation is None:
+            continue
+        route_key = f"GET {path}"
+        known = route_key in ROUTE_POLICIES
+        policy = policy_of(route_key)
+        cache_control = policy.cache_control if known else _CONSOLE_CACHING
+        responses = operation.setdefault("responses", {})
+        for status, response in responses.items():
+            if status.startswith("2") or (status.startswith("3") and status != "304"):
+                fresh = status == "200" and policy.validated
+                etag = None
+                if fresh:
+                    clock = ", ".join(f"`{field}`" for field in policy.clock_fields)
+                    weak = f"Weak validator: a hash of the body without {clock}, which follow the clock"
+                    etag = weak if policy.clock_fields else _STRONG
+                headers = _caching_headers(cache_control if fresh else "no-store", etag=etag)
+                if fresh and not is_public(route_key):
+                    headers["Vary"] = {
+                        "description": f"`{VARY}`",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                response["headers"] = {**response.get("headers", {}), **headers}
+        if not policy.validated:
+            continue
+        parameters = operation.setdefault("parameters", [])
+        if not any(parameter["name"] == _IF_NONE_MATCH["name"] for parameter in parameters):
+            parameters.append(dict(_IF_NONE_MATCH))
+        not_modified = {
+            "description": "Not modified: the copy named in If-None-Match is current (no body)",
+            "headers": responses["200"]["headers"],
+        }
+        operation["responses"] = dict(sorted({**responses, "304": not_modified}.items()))
     return document
 
 

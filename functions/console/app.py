@@ -1,10 +1,11 @@
 """GET / and GET /console/{proxy+}: the site manager's console, a single-page app.
 
-The index is served with `no-cache`; its scripts and styles are referenced by
-content-hashed names (`/console/assets/app.3f2a9c1d0b7e.js`) served with a
-one-year immutable max-age, so a deploy changes the names and no browser ever
-runs stale code. Any other `/console/...` path is a page of the app (a deep
-link): the index again. Public route: the page holds no data, the API key is
+The index is served with `no-cache` and an ETag (a revisit costs a 304); its
+scripts and styles are referenced by content-hashed names
+(`/console/assets/app.3f2a9c1d0b7e.js`) served with a one-year immutable
+max-age, so a deploy changes the names and no browser ever runs stale code.
+Any other `/console/...` path is a page of the app (a deep link): the index
+again. Public route: the page holds no data, the API key is
 typed in by the user and sent by the app itself.
 """
 
@@ -14,12 +15,14 @@ from sitepulse.common import init_phase  # first: the collector stays off while 
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from sitepulse.common.caching import none_match, strong_etag
 from sitepulse.common.observability import logger
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -42,6 +45,11 @@ _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=ut
 class Asset:
     body: str
     content_type: str
+    cache_control: str
+
+    @cached_property
+    def etag(self) -> str:
+        return strong_etag(self.body.encode("utf-8"))
 
 
 class Assets:
@@ -52,11 +60,12 @@ class Assets:
             stem, dot, ext = name.rpartition(".")
             digest = hashlib.sha256(body.encode()).hexdigest()[:12]
             url = f"{ASSET_PREFIX}{stem}.{digest}{dot}{ext}"
-            self._by_url[url] = Asset(body, _TYPES[f".{ext}"])
+            self._by_url[url] = Asset(body, _TYPES[f".{ext}"], IMMUTABLE)
             index = index.replace("{{" + name + "}}", url)
         if "{{" in index:
             raise ValueError("index.html names an asset that does not exist")
         self.index = index
+        self._index = Asset(index, "text/html; charset=utf-8", "no-cache")
 
     @classmethod
     def load(cls, static: Path = STATIC) -> "Assets":
@@ -69,22 +78,26 @@ class Assets:
     def urls(self) -> list[str]:
         return sorted(self._by_url)
 
-    def respond(self, method: str, path: str) -> dict[str, Any]:
+    def respond(self, method: str, path: str, if_none_match: str | None = None) -> dict[str, Any]:
         if method not in ("GET", "HEAD"):
             return _json(405, "Method not allowed", {"Allow": "GET, HEAD"})
         if path.startswith(ASSET_PREFIX):
             asset = self._by_url.get(path)
             if asset is None:  # an old hash after a deploy, or a typo: never the index in its place
                 return _json(404, "Not found", {"Cache-Control": "no-store"})
-            return _response(200, asset.body, asset.content_type, IMMUTABLE)
+            return _response(asset, if_none_match)
         if path == "/" or path == "/console" or path.startswith("/console/"):
-            return _response(200, self.index, "text/html; charset=utf-8", "no-cache")
-        return _json(404, "Not found", {})
+            return _response(self._index, if_none_match)
+        return _json(404, "Not found", {"Cache-Control": "no-store"})
 
 
-def _response(status: int, body: str, content_type: str, cache: str) -> dict[str, Any]:
-    headers = {"Content-Type": content_type, "Cache-Control": cache, **SECURITY_HEADERS}
-    return {"statusCode": status, "headers": headers, "body": body, "isBase64Encoded": False}
+def _response(asset: Asset, if_none_match: str | None) -> dict[str, Any]:
+    """The asset, or 304 when the browser's copy is current (same rule as the API's reads)."""
+    headers = {"Cache-Control": asset.cache_control, "ETag": asset.etag, **SECURITY_HEADERS}
+    if not none_match(if_none_match, asset.etag):
+        return {"statusCode": 304, "headers": headers, "body": "", "isBase64Encoded": False}
+    headers["Content-Type"] = asset.content_type
+    return {"statusCode": 200, "headers": headers, "body": asset.body, "isBase64Encoded": False}
 
 
 def _json(status: int, message: str, headers: dict[str, str]) -> dict[str, Any]:
@@ -102,7 +115,8 @@ assets = Assets.load()
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     method = event.get("requestContext", {}).get("http", {}).get("method", "GET")
-    return assets.respond(method, event.get("rawPath", "/"))
+    if_none_match = (event.get("headers") or {}).get("if-none-match")
+    return assets.respond(method, event.get("rawPath", "/"), if_none_match)
 
 
 def openapi_paths() -> dict[str, Any]:

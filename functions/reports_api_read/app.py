@@ -80,7 +80,7 @@ def get_report(report_id: ReportId) -> Report:
 )
 def download_report(report_id: ReportId) -> Response[None]:
     url = queries.download_url(report_id)
-    return Response(status_code=302, headers={"Location": url, "Cache-Control": "no-store"}, body="")
+    return Response(status_code=302, headers={"Location": url}, body="")  # no-store: the edge's rule
 
 
 @app.get(

@@ -36,7 +36,8 @@ async function api(path, options = {}) {
     method: options.method || "GET",
     headers,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    cache: "no-store",
+    // Revalidate every time: the browser sends the ETag it holds and reuses its copy on a 304.
+    cache: "no-cache",
   });
   let payload = null;
   try {

@@ -86,3 +86,11 @@ def dynamodb() -> DynamoDBClient:
 
 def s3() -> Any:
     return client("s3")
+
+
+def credentials() -> Any:
+    """The credentials every client above signs with (boto3's default session), for code that
+    signs by itself (`sitepulse.common.presigned`)."""
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    return boto3.DEFAULT_SESSION.get_credentials()  # type: ignore[union-attr]

@@ -2,9 +2,10 @@
 
 `create_app()` builds the Powertools resolver with validation and maps every
 domain error to its status code in one place; `lambda_entry()` wraps a
-resolver into the Lambda handler (logging context, tracing, metrics) and
+resolver into the Lambda handler (logging context, tracing, metrics),
 refuses requests the API key may not make (`sitepulse.access.edge`: 401/403) and
-bodies that are not acceptable JSON before any route code runs.
+bodies that are not acceptable JSON before any route code runs, and gives every
+read its caching headers, ETag and 304 (`sitepulse.common.caching`).
 """
 
 import base64
@@ -21,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from sitepulse.access.edge import access_problem
 from sitepulse.common.aws import is_transient
+from sitepulse.common.caching import apply_http_caching
 from sitepulse.common.errors import (
     ConflictError,
     ErrorBody,
@@ -190,6 +192,10 @@ def lambda_entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lambd
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        # Every answer, refusals included, leaves through the one caching rule of the API.
+        return apply_http_caching(event, answer(event, context))
+
+    def answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         # Access first: a caller without a valid key learns nothing about its body from a 400.
         denied = access_problem(event)
         if denied is not None:

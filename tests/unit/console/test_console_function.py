@@ -21,9 +21,10 @@ def console(load_function: Any) -> ModuleType:
     return load_function("ConsoleFunction")
 
 
-def get(console: ModuleType, path: str, method: str = "GET") -> dict[str, Any]:
+def get(console: ModuleType, path: str, method: str = "GET", **headers: str) -> dict[str, Any]:
     route = "GET /" if path == "/" else "GET /console/{proxy+}"
     event = http_event(method, path, route_key=route)
+    event["headers"].update(headers)
     return console.handler(event, lambda_context("ConsoleFunction"))
 
 
@@ -86,3 +87,26 @@ def test_a_missing_asset_name_in_the_index_fails_at_start(console: ModuleType, t
     (tmp_path / "app.js").write_text("1")
     with pytest.raises(ValueError, match="asset"):
         console.Assets.load(tmp_path)
+
+
+@pytest.mark.parametrize("path", ["/", "/console/stores", "asset"])
+def test_a_revisit_with_the_etag_costs_a_304(console: ModuleType, path: str) -> None:
+    if path == "asset":
+        path = console.assets.urls[0]
+    first = get(console, path)
+    tag = first["headers"]["ETag"]
+    assert re.fullmatch(r'"[A-Za-z0-9_-]+"', tag) and get(console, path)["headers"]["ETag"] == tag
+    again = get(console, path, **{"if-none-match": f'"stale", W/{tag}'})
+    assert again["statusCode"] == 304 and again["body"] == ""
+    assert again["headers"]["ETag"] == tag
+    assert again["headers"]["Cache-Control"] == first["headers"]["Cache-Control"]
+    stale = get(console, path, **{"if-none-match": '"stale"'})
+    assert stale["statusCode"] == 200 and stale["body"] == first["body"]
+
+
+def test_the_apps_requests_revalidate_instead_of_bypassing_the_cache() -> None:
+    """The API answers reads with ETags: the browser revalidates them (304) unless told not to."""
+    script = (STATIC / "app.js").read_text(encoding="utf-8")
+    api_fetch = script[script.index("async function api(") :]
+    api_fetch = api_fetch[: api_fetch.index("\n}\n")]
+    assert "no-store" not in api_fetch and 'cache: "no-cache"' in api_fetch

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from sitepulse.common.aws import is_transient
 from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError, ServiceUnavailableError
+from sitepulse.common.presigned import WindowPresigner
 from sitepulse.common.timestamps import format_instant, utc_now
 from sitepulse.store_uptime.report.models import (
     LegacyReportStatus,
@@ -31,7 +32,8 @@ from sitepulse.store_uptime.report.repository import (
 from sitepulse.store_uptime.report.s3_keys import csv_key
 
 DOWNLOAD_URL_SECONDS = 3600
-"""Presigned URLs expire after one hour (the longest a report link may live)."""
+"""Presigned URLs expire one hour after their signing instant (the start of their signing window,
+`sitepulse.common.presigned`): a URL handed out has 45 to 60 minutes left."""
 
 RUNNING_DEADLINE_SECONDS = 3600 + 300
 """The state machine's TimeoutSeconds plus a margin: a report still Running after this never
@@ -136,9 +138,9 @@ def past_deadline(record: dict[str, Any], now: datetime) -> dict[str, Any]:
 class ReportQueries:
     """`GET /api/reports/{id}`, its CSV redirect and the original API's `get_report`."""
 
-    def __init__(self, reports: ReportRepository, s3: Any, bucket: str) -> None:
+    def __init__(self, reports: ReportRepository, presigner: WindowPresigner, bucket: str) -> None:
         self._reports = reports
-        self._s3 = s3
+        self._presigner = presigner
         self._bucket = bucket
 
     def _record(self, report_id: str) -> dict[str, Any]:
@@ -192,16 +194,15 @@ class ReportQueries:
         return LegacyReportStatus(status=status, error=record.get("error") if status == FAILED else None)
 
     def _download(self, record: dict[str, Any]) -> tuple[str, str]:
+        """The CSV's URL, the same for every read of one signing window (stable ETags)."""
         report_id = record["report_id"]
-        issued: datetime = utc_now()
-        url = self._s3.generate_presigned_url(
-            "get_object",
-            Params={
+        url, expires = self._presigner.get_object_url(
+            {
                 "Bucket": self._bucket,
                 "Key": record.get("csv_key") or csv_key(report_id),
                 "ResponseContentDisposition": f'attachment; filename="report-{report_id}.csv"',
                 "ResponseContentType": "text/csv",
             },
-            ExpiresIn=DOWNLOAD_URL_SECONDS,
+            DOWNLOAD_URL_SECONDS,
         )
-        return url, format_instant(issued.replace(microsecond=0) + timedelta(seconds=DOWNLOAD_URL_SECONDS))
+        return url, format_instant(expires)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sitepulse.common.aws import client, dynamodb, s3
+from sitepulse.common.aws import client, credentials, dynamodb, s3
 from sitepulse.common.container import per_container
+from sitepulse.common.presigned import WindowPresigner
 from sitepulse.common.settings import load_settings
+from sitepulse.common.timestamps import utc_now
 from sitepulse.store_uptime.report.repository import ReportRepository
 from sitepulse.store_uptime.report.service import ReportQueries, ReportStarter
 from sitepulse.store_uptime.report.settings import (
@@ -36,7 +38,10 @@ def report_starter() -> ReportStarter:
 @per_container
 def report_queries() -> ReportQueries:
     settings = load_settings(ReportsReadSettings)
-    return ReportQueries(ReportRepository(dynamodb(), settings.reports_table), s3(), settings.reports_bucket)
+    presigner = WindowPresigner(s3(), credentials, utc_now)
+    return ReportQueries(
+        ReportRepository(dynamodb(), settings.reports_table), presigner, settings.reports_bucket
+    )
 
 
 @per_container
