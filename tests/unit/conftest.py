@@ -47,7 +47,7 @@ def _moto_patched() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _page_token_keys(request: pytest.FixtureRequest) -> Iterator[None]:
     """Tests seal tokens with a fixed test secret; handler tests (`function_env`) use the
-XX
+    template's secret, provisioned with a generated value, through Secrets Manager."""
     from sitepulse.common import page_tokens
 
     if "function_env" in request.fixturenames or "load_function" in request.fixturenames:
