@@ -212,3 +212,28 @@ class Listing:
 
 def _matches(value: str, rule: Expected) -> bool:
     return value == rule if isinstance(rule, str) else rule.fullmatch(value) is not None
+
+
+def named_page(
+    listing: str,
+    allowed: Sequence[str],
+    existing: Sequence[str],
+    limit: int,
+    token: str | None,
+    sort_key: Callable[[str], Any] = str,
+) -> tuple[list[str], str | None]:
+    """A page of an explicit set of names — a key's allowed resources, fetched by name — in
+    `sort_key` order. The token seals the last name given and is bound to the allowed set
+    itself, so neither a page nor a token can ever name anything outside it."""
+    filters = {"allowed": sorted(allowed, key=sort_key)}
+    after: str | None = None
+    if token:
+        opened = open_token(listing, filters, token)
+        if len(opened) != 1 or opened[0] not in allowed:
+            raise _refuse(OTHER_POSITION)
+        after = opened[0]
+    names = sorted(set(existing) & set(allowed), key=sort_key)
+    if after is not None:
+        names = [name for name in names if sort_key(name) > sort_key(after)]
+    page = names[:limit]
+    return page, seal(listing, filters, [page[-1]]) if len(names) > limit else None
