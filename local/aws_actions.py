@@ -102,7 +102,9 @@ def secretsmanager_actions(operation: str, body: dict[str, Any]) -> list[tuple[s
     secret = str(body.get("SecretId") or body.get("Name") or "")
     if not secret:
         return [(f"secretsmanager:{operation}", "*")]
-    arn = secret if secret.startswith("arn:") else f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{secret}"
+    arn = (
+        secret if secret.startswith("arn:") else f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{secret}"
+    )
     return [(f"secretsmanager:{operation}", arn)]
 
 

@@ -45,7 +45,7 @@ def generated_secret_string(secret: Secret) -> str:
     """A fresh random value as `GenerateSecretString` describes it (length, no punctuation)."""
     spec = secret.properties.get("GenerateSecretString") or {}
     alphabet = string.ascii_letters + string.digits
-    if not str(spec.get("ExcludePunctuation", "false")).lower() == "true":
+    if str(spec.get("ExcludePunctuation", "false")).lower() != "true":
         alphabet += "!#$%&()*+,-.:;<=>?@[]^_{|}~"
     length = int(spec.get("PasswordLength", 32))
     return "".join(secrets.choice(alphabet) for _ in range(length))

@@ -46,7 +46,7 @@ _CfnLoader.add_multi_constructor("!", _construct_tag)
 
 def load_yaml(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_CfnLoader)
+        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 — _CfnLoader is a yaml.SafeLoader subclass (only CloudFormation tags added)
 
 
 @dataclass

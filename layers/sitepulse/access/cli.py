@@ -57,7 +57,7 @@ def key_service(args: argparse.Namespace) -> KeyService:
             endpoint_url=state["endpoint_url"],
             region_name=state["region"],
             aws_access_key_id="testing",
-            aws_secret_access_key="testing",
+            aws_secret_access_key="testing",  # noqa: S106 — moto's dummy credentials for the local stack, never real ones
         )
     return KeyService(ApiKeyRepository(client, table))
 

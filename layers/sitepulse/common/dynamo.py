@@ -70,5 +70,7 @@ def batch_get(
             if not pending:
                 break
         else:
-            raise RuntimeError(f"BatchGetItem on {table}: keys still unprocessed after {_BATCH_ROUNDS} rounds")
+            raise RuntimeError(
+                f"BatchGetItem on {table}: keys still unprocessed after {_BATCH_ROUNDS} rounds"
+            )
     return found

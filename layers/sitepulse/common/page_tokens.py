@@ -47,7 +47,7 @@ from sitepulse.common.container import per_container
 
 TOKEN_VERSION = 1
 TAG_BYTES = 32
-SECRET_ENV = "PAGE_TOKEN_SECRET_ARN"
+SECRET_ENV = "PAGE_TOKEN_SECRET_ARN"  # noqa: S105 — the name of an environment variable, not a secret
 CACHE_TTL_SECONDS = 300.0
 MIN_REFRESH_SECONDS = 10.0
 CURRENT, PREVIOUS = "AWSCURRENT", "AWSPREVIOUS"
@@ -205,7 +205,7 @@ _override: TokenKeys | None = None
 
 def use_keys(keys: TokenKeys | None) -> None:
     """Install fixed keys for every listing (tests, tools); None: back to the environment's secret."""
-    global _override  # noqa: PLW0603 — a process-wide switch, like the per-container objects
+    global _override  # a process-wide switch, like the per-container objects
     _override = keys
 
 

@@ -38,14 +38,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from sitepulse.common import page_tokens
 from sitepulse.common.errors import InvalidInputError
 
-TOKEN_FIELD = "next_token"
+TOKEN_FIELD = "next_token"  # noqa: S105 — a query parameter name or pattern, not a secret
 MAX_TOKEN_LENGTH = 2048
 # DynamoDB's own limits for key attribute values (partition 2048 bytes, sort 1024 bytes).
 _MAX_KEY_BYTES = 2048
 # A DynamoDB number: up to 38 significant digits; integers are all our keys ever hold.
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,37})", re.ASCII)
 
-TOKEN_PATTERN = r"^[A-Za-z0-9_-]*$"
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]*$"  # noqa: S105 — a query parameter name or pattern, not a secret
 # The `next_token` query parameter of every listing. The pattern documents the alphabet; the
 # decoder (not pydantic) refuses anything else, so the 422 message speaks of tokens.
 TOKEN_QUERY = Query(

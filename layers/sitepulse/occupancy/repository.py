@@ -281,8 +281,10 @@ def _sensor_start(next_token: str | None, filters: dict[str, Any] | None) -> dic
             "gsi1pk": "SENSOR",
             "gsi1sk": _SENSOR_NAME,
         },
-        check=lambda key: key["pk"] == _sensor_pk(key["gsi1sk"])
-        and (not prefixes or any(key["gsi1sk"].startswith(prefix) for prefix in prefixes)),
+        check=lambda key: (
+            key["pk"] == _sensor_pk(key["gsi1sk"])
+            and (not prefixes or any(key["gsi1sk"].startswith(prefix) for prefix in prefixes))
+        ),
     )
 
 

@@ -1,4 +1,4 @@
-"""The authorizer's decision: fail closed (isAuthorized false) for every bad key and a missing scope; one lookup."""
+"""The authorizer's decision: fail closed (isAuthorized false) for every bad key and a missing scope."""
 
 from datetime import UTC, datetime, timedelta
 

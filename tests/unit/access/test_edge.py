@@ -1,4 +1,4 @@
-"""The function edge (defence in depth): 403 without a grant, for expiry, scope and limits, on path, query and body."""
+"""The function edge (defence in depth): 403 without a grant, for expiry, scope and limits."""
 
 import json
 from datetime import UTC, datetime, timedelta

@@ -75,7 +75,9 @@ def test_authorizer_allows_with_context_in_one_get_item(
     assert calls == ["get_item", "get_item"]
 
 
-def test_authorizer_denies_unknown_revoked_and_malformed_keys(authorizer: ModuleType, keys: KeyService) -> None:
+def test_authorizer_denies_unknown_revoked_and_malformed_keys(
+    authorizer: ModuleType, keys: KeyService
+) -> None:
     created = keys.create(ApiKeyIn(name="r", scopes=["occupancy:read"]))
     keys.revoke(created.key_id)
     _, unknown = tokens.new_key()

@@ -181,7 +181,7 @@ def test_a_building_limited_listing_reads_only_its_buildings(
         asked = [key["pk"]["S"] for table in request["RequestItems"].values() for key in table["Keys"]]
         assert sorted(asked) == ["BLDG#annex", "BLDG#missing", "BLDG#viboo", "BLDG#zeta"]
     # Same page asked twice: the same token (deterministic, for ETags).
-    again, again_tokens = page_through(read, "/api/v1/buildings", "buildings", authorizer, 1)
+    _, again_tokens = page_through(read, "/api/v1/buildings", "buildings", authorizer, 1)
     assert again_tokens == tokens
     # A token of this key under other limits, or of another key, is refused.
     other = context_for(["temperature:read"], Limits(buildings=["viboo", "hq"]))

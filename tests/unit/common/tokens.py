@@ -27,7 +27,9 @@ def forged(listing: str, key: Any, filters: dict[str, Any] | None = None, **over
         values: list[Any] = []
         for name in sorted(key):
             typed = key[name]
-            values.append(next(iter(typed.values())) if isinstance(typed, dict) and len(typed) == 1 else typed)
+            values.append(
+                next(iter(typed.values())) if isinstance(typed, dict) and len(typed) == 1 else typed
+            )
     else:
         values = [key]
     if overrides:
