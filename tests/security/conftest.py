@@ -48,7 +48,8 @@ class Witness:
     def _function_sizes(self) -> dict[str, int]:
         return {p.stem: p.stat().st_size for p in self.logs.glob("*.log") if p.is_file()}
 
-    def mark(self) -> None:
+    def mark(self, settle: float = 0.3) -> None:
+        time.sleep(settle)  # lines of the requests made just before are written a moment later
         self._sizes = self._function_sizes()
         self._access_size = self.access.stat().st_size
 
