@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from local.aws_actions import read_records
+from local.least_privilege import ACTIONS_FILE, function_policies, violations
 from local.template import load_stack
 from sitepulse.access.scopes import ROUTE_SCOPES
 from tests.integration.conftest import ROOT, RunningStack, start_stack, stop_stack
@@ -23,6 +25,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     running = start_stack(tmp_path_factory.mktemp("attack"), "--no-demo")
     yield running
     stop_stack(running)
+    # Everything the attacks made each function do was granted to it by template.yaml.
+    records = read_records(running.state_file.parent / ACTIONS_FILE)
+    assert violations(records, function_policies(ROOT / "template.yaml")) == []
 
 
 @pytest.fixture(scope="session")

@@ -74,3 +74,25 @@ def test_api_key_secrets_never_appear_in_logs_responses_or_errors(
     assert secret_part not in text
     assert not re.search(r"sp_[a-z2-7]{16}_[A-Za-z0-9_\-]{43}", text)
     assert created["key_id"] in text  # key use is logged by id
+
+
+def test_the_authorizer_only_ever_gets_one_item_and_only_listings_read_the_token_secret(
+    stack: RunningStack, admin: ApiClient
+) -> None:
+    from local.aws_actions import read_records
+    from local.least_privilege import ACTIONS_FILE
+
+    assert admin.get("/api/keys?limit=1").status == 200  # a listing: reads the token secret
+    assert admin.with_key("garbage").get("/api/sensors").status == 403
+    records = read_records(stack.state_file.parent / ACTIONS_FILE)
+    authorizer = {record.action for record in records if record.function == "AuthorizerFunction"}
+    assert authorizer == {"dynamodb:GetItem"}
+    readers = {record.function for record in records if record.action == "secretsmanager:GetSecretValue"}
+    assert "KeysApiFunction" in readers
+    assert readers <= {
+        "KeysApiFunction",
+        "OccupancyReadFunction",
+        "TemperatureReadFunction",
+        "BookingsReadFunction",
+        "ReportsApiReadFunction",
+    }

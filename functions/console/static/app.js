@@ -113,9 +113,9 @@ function problem(error, what) {
   // (a resource outside the key's limits).
   if (error instanceof ApiError && error.status === 403 && error.message === "Forbidden") {
     showKeyForm(true);
-    return message("forbidden", `The API key was refused (403 Forbidden) when trying to ${what}: ` +
-      "it is unknown, mistyped, revoked or expired, or lacks the scope for this page. " +
-      "Enter another key above, or ask an administrator for one with that scope.");
+    return message("forbidden", `This API key was refused (403 Forbidden): it is not allowed to ${what}. ` +
+      "Either it lacks the scope for this, or it is unknown, mistyped, revoked or expired. " +
+      "Enter another key above, or ask an administrator for a key with that scope.");
   }
   if (error instanceof ApiError && error.status === 403) {
     return message("forbidden", `This API key is not allowed to ${what} (403: ${error.message}). ` +
