@@ -50,8 +50,9 @@ TOKEN_PATTERN = r"^[A-Za-z0-9_-]*$"  # noqa: S105 — a query parameter name or 
 # decoder (not pydantic) refuses anything else, so the 422 message speaks of tokens.
 TOKEN_QUERY = Query(
     max_length=MAX_TOKEN_LENGTH,
-    description="Opaque token from the previous page's `next_token`, passed back unchanged with the same "
-    "filters; anything else is refused (422)",
+    description="Opaque, signed token from the previous page's `next_token`, passed back unchanged with the "
+    "same filters and the same API key; anything else (altered, truncated, from another listing, other "
+    "filters or another key) is refused (422)",
     json_schema_extra={"pattern": TOKEN_PATTERN},
 )
 # The `limit` query parameter of every listing: `limit: PageLimit = DEFAULT_PAGE_SIZE`.
