@@ -97,10 +97,22 @@ def events_actions(operation: str, body: dict[str, Any]) -> list[tuple[str, str]
     return [(f"events:{operation}", resource)]
 
 
+def secretsmanager_actions(operation: str, body: dict[str, Any]) -> list[tuple[str, str]]:
+    """The secret named by `SecretId`: an ARN as given (full or partial), a name as its ARN."""
+    secret = str(body.get("SecretId") or body.get("Name") or "")
+    if not secret:
+        return [(f"secretsmanager:{operation}", "*")]
+    arn = (
+        secret if secret.startswith("arn:") else f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{secret}"
+    )
+    return [(f"secretsmanager:{operation}", arn)]
+
+
 _JSON_SERVICES: dict[str, Callable[[str, dict[str, Any]], list[tuple[str, str]]]] = {
     "dynamodb": dynamodb_actions,
     "states": states_actions,
     "events": events_actions,
+    "secretsmanager": secretsmanager_actions,
 }
 
 

@@ -14,7 +14,7 @@ from local.demo_post import post_parallel
 
 
 def bookings_demo(demo: Demo) -> str:
-    rng = random.Random(1)
+    rng = random.Random(1)  # noqa: S311 — pseudo-random demo/benchmark data, not a secret
     events: list[dict[str, Any]] = [
         # The classic example, then its cancellation a day later, sent cancellation first.
         {"id": 18, "hotel_id": 1, "event_timestamp": "2024-03-02T09:00:00Z", "status": 2,

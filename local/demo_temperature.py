@@ -46,6 +46,6 @@ def temperature_demo(demo: Demo) -> str:
     seed = ("/api/v1/buildings/viboo/rooms/meeting-room-1/temperatures",
             {"temperature": 10.5, "recorded_at": "2024-12-10T16:45:00"})  # fmt: skip
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    requests = [seed, *temperature_requests(now, random.Random(3))]
+    requests = [seed, *temperature_requests(now, random.Random(3))]  # noqa: S311 — pseudo-random demo/benchmark data, not a secret
     counts = post_parallel(demo, requests)
     return f"temperature: {len(requests)} readings, buildings viboo and hq, last 7 days [{statuses(counts)}]"

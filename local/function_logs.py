@@ -109,7 +109,7 @@ class FunctionLogs:
                         function_name, path.open("w", encoding="utf-8"), close=True
                     )
                 else:
-                    assert self._stream is not None
+                    assert self._stream is not None  # noqa: S101 — a development-tool invariant (never run in Lambda), not input validation
                     self._logs[logical_id] = FunctionLog(function_name, self._stream, close=False)
             return self._logs[logical_id]
 

@@ -113,7 +113,7 @@ class Worker:
         self._killed = False
         self.idle_since = time.monotonic()
         self.api = RuntimeApi()
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603 — an argv list of this project's own commands, no shell
             [sys.executable, "-u", "-m", "awslambdaric", function.handler],
             cwd=function.code_dir,
             env={**environment, "AWS_LAMBDA_RUNTIME_API": self.api.address},
@@ -123,7 +123,7 @@ class Worker:
             # Its own session: Ctrl-C in the terminal reaches the stack, which stops the workers.
             start_new_session=True,
         )
-        assert self.process.stdout is not None and self.process.stderr is not None
+        assert self.process.stdout is not None and self.process.stderr is not None  # noqa: S101 — a development-tool invariant (never run in Lambda), not input validation
         log.pump(self.process.stdout, "stdout")
         log.pump(self.process.stderr, "stderr")
         threading.Thread(target=self._watch, daemon=True, name=f"watch-{self.process.pid}").start()

@@ -7,8 +7,8 @@ from __future__ import annotations
 import base64
 import hashlib
 
-SECRET_ACCESS_KEY = "testing"
-SESSION_TOKEN = "testing"
+SECRET_ACCESS_KEY = "testing"  # noqa: S105 — moto's dummy credentials for the local stack, never real ones
+SESSION_TOKEN = "testing"  # noqa: S105 — moto's dummy credentials for the local stack, never real ones
 
 
 def access_key_id(logical_id: str) -> str:

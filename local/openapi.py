@@ -92,10 +92,12 @@ def drop_unused_schemas(document: dict[str, Any]) -> dict[str, Any]:
 # 401/403 carry the API's one error body (`sitepulse.common.errors.ErrorBody`, on every route).
 ACCESS_ERROR = "#/components/schemas/ErrorBody"
 _ACCESS_RESPONSES = {
-    "401": "No key, or an unknown, malformed, revoked or expired key. Without an `Authorization` "
-    'header API Gateway itself answers `{"message": "Unauthorized"}`.',
-    "403": "The key lacks the route's scope (API Gateway answers "
-    '`{"message": "Forbidden"}`), or the request names a resource outside the key\'s limits.',
+    "401": 'No `Authorization` header: API Gateway itself answers `{"message": "Unauthorized"}` '
+    "and no function runs.",
+    "403": "The key was refused: malformed, unknown, wrong secret, revoked, expired, or without the "
+    'route\'s scope — API Gateway answers `{"message": "Forbidden"}` and no function runs. '
+    "Or a valid key names a resource outside its limits (path, query or body): the function answers "
+    '`{"message": "Forbidden: this API key may not access ..."}` and stores nothing.',
 }
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import io
 import json
+import secrets
+import string
 import zipfile
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from local.template import ACCOUNT, Stack, Table
+from local.template import ACCOUNT, Secret, Stack, Table
 
 _TABLE_KEYS = (
     "KeySchema",
@@ -39,6 +41,25 @@ def create_table(dynamodb: Any, table: Table) -> None:
         dynamodb.update_time_to_live(TableName=table.name, TimeToLiveSpecification=ttl)
 
 
+def generated_secret_string(secret: Secret) -> str:
+    """A fresh random value as `GenerateSecretString` describes it (length, no punctuation)."""
+    spec = secret.properties.get("GenerateSecretString") or {}
+    alphabet = string.ascii_letters + string.digits
+    if str(spec.get("ExcludePunctuation", "false")).lower() != "true":
+        alphabet += "!#$%&()*+,-.:;<=>?@[]^_{|}~"
+    length = int(spec.get("PasswordLength", 32))
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def create_secret(client: Any, secret: Secret) -> None:
+    """The secret with a value generated for this stack (kept when it already exists)."""
+    try:
+        client.create_secret(Name=secret.name, SecretString=generated_secret_string(secret))
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceExistsException":
+            raise
+
+
 def _placeholder_zip() -> bytes:
     # moto stores the code but never runs it: invocations go to the in-process bridge.
     buffer = io.BytesIO()
@@ -55,6 +76,11 @@ def provision(stack: Stack, session: Any) -> None:
     s3 = session.client("s3")
     for bucket in stack.buckets.values():
         s3.create_bucket(Bucket=bucket.name)
+
+    if stack.secrets:
+        secretsmanager = session.client("secretsmanager")
+        for secret in stack.secrets.values():
+            create_secret(secretsmanager, secret)
 
     if stack.state_machines or stack.functions:
         _provision_lambda(stack, session)

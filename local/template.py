@@ -46,7 +46,7 @@ _CfnLoader.add_multi_constructor("!", _construct_tag)
 
 def load_yaml(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_CfnLoader)
+        return yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 — _CfnLoader is a yaml.SafeLoader subclass (only CloudFormation tags added)
 
 
 @dataclass
@@ -142,6 +142,16 @@ class Bucket:
 
 
 @dataclass
+class Secret:
+    """An AWS::SecretsManager::Secret: the local stack generates its value as CloudFormation would."""
+
+    logical_id: str
+    name: str
+    arn: str  # what `!Ref` gives; a partial ARN (no random suffix), which Secrets Manager accepts
+    properties: dict[str, Any]
+
+
+@dataclass
 class StateMachine:
     logical_id: str
     name: str
@@ -195,10 +205,15 @@ class Stack:
     cors: Cors | None = None  # the HttpApi's CorsConfiguration (one HTTP API per template)
     authorizers: dict[str, Authorizer] = field(default_factory=dict)
     throttle: ThrottleLimits | None = None  # the HttpApi's DefaultRouteSettings, if it sets both limits
+    secrets: dict[str, Secret] = field(default_factory=dict)
 
     def function_by_name(self, name_or_arn: str) -> Function | None:
         name = name_or_arn.rsplit(":function:", 1)[-1].split(":")[0]
         return next((f for f in self.functions.values() if name in (f.name, f.logical_id)), None)
+
+
+def secret_arn(name: str) -> str:
+    return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}"
 
 
 def physical_name(logical_id: str, kind: str) -> str:
@@ -237,6 +252,8 @@ class _Resolver:
             physical = physical_name(name, kind)
             if kind in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"):
                 return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{physical}"
+            if kind == "AWS::SecretsManager::Secret":
+                return secret_arn(physical)
             return physical
         function, dot, attribute = name.partition(".")
         if dot and attribute in ("Alias", "Version") and function in self.resources:
@@ -309,6 +326,7 @@ def load_stack(template_path: Path, parameters: Mapping[str, str] | None = None)
     functions: dict[str, Function] = {}
     tables: dict[str, Table] = {}
     buckets: dict[str, Bucket] = {}
+    secrets: dict[str, Secret] = {}
     machines: dict[str, StateMachine] = {}
     schedules: list[Schedule] = []
     routes: list[Route] = []
@@ -358,6 +376,8 @@ def load_stack(template_path: Path, parameters: Mapping[str, str] | None = None)
             tables[logical_id] = Table(logical_id, name, resolver.resolve(props))
         elif kind == "AWS::S3::Bucket":
             buckets[logical_id] = Bucket(logical_id, name)
+        elif kind == "AWS::SecretsManager::Secret":
+            secrets[logical_id] = Secret(logical_id, name, secret_arn(name), resolver.resolve(props))
         elif kind == "AWS::Serverless::StateMachine":
             machines[logical_id] = _state_machine(logical_id, name, props, root, resolver)
         elif kind == "AWS::Serverless::HttpApi" and cors is None:
@@ -365,7 +385,9 @@ def load_stack(template_path: Path, parameters: Mapping[str, str] | None = None)
             cors = Cors.from_template(resolver.resolve(config))
             settings = props.get("DefaultRouteSettings", http_api_globals.get("DefaultRouteSettings"))
             throttle = _throttle_limits(resolver.resolve(settings or {}))
-    return Stack(root, functions, tables, buckets, machines, schedules, routes, cors, authorizers, throttle)
+    return Stack(
+        root, functions, tables, buckets, machines, schedules, routes, cors, authorizers, throttle, secrets
+    )
 
 
 def _throttle_limits(settings: dict[str, Any]) -> ThrottleLimits | None:

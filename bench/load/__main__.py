@@ -29,7 +29,7 @@ LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 def _answers(state_file: Path) -> str | None:
     try:
         api = json.loads(state_file.read_text(encoding="utf-8"))["api_url"]
-        with urllib.request.urlopen(f"{api}/api/openapi.json", timeout=5):
+        with urllib.request.urlopen(f"{api}/api/openapi.json", timeout=5):  # noqa: S310 — the URL is the local stack's or a presigned http(s) address built here
             return api
     except (OSError, ValueError, KeyError, urllib.error.URLError):
         return None
@@ -38,7 +38,7 @@ def _answers(state_file: Path) -> str | None:
 def _start_stack(state_file: Path) -> subprocess.Popen[bytes]:
     log = (state_file.parent / "load-stack.log").open("wb")
     command = [sys.executable, "-m", "local", "--port", "0", "--state-file", str(state_file)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603 — an argv list of this project's own commands, no shell
     deadline = time.monotonic() + 600
     while _answers(state_file) is None:
         if process.poll() is not None or time.monotonic() > deadline:
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             "-u", str(args.users), "-r", str(args.users), "-t", args.time, "--host", str(api),
             "--only-summary", "--stop-timeout", "30", "--loglevel", "WARNING",
         ]  # fmt: skip
-        return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+        return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode  # noqa: S603 — an argv list of this project's own commands, no shell
     finally:
         if stack is not None:
             stack.send_signal(signal.SIGINT)

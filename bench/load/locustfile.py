@@ -34,7 +34,7 @@ HEADERS = {"Content-Type": "application/json", **auth_headers(STATE)}
 DUPLICATES = 0.05
 MAX_ATTEMPTS = 10
 
-rng = random.Random(f"{SEED}/{RUN}")
+rng = random.Random(f"{SEED}/{RUN}")  # noqa: S311 — pseudo-random demo/benchmark data, not a secret
 sent = Sent()
 acked: list[tuple[str, str, dict[str, Any]]] = []  # (route name, path, payload) acknowledged writes
 reports: list[str] = []

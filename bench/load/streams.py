@@ -68,7 +68,7 @@ class RetryingClient:
         self._opener = urllib.request.build_opener(_NoRedirect)
 
     def _once(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Answer:
-        request = urllib.request.Request(url, data=body, headers=headers, method=method)
+        request = urllib.request.Request(url, data=body, headers=headers, method=method)  # noqa: S310 — the URL is the local stack's or a presigned http(s) address built here
         try:
             with self._opener.open(request, timeout=60) as response:
                 return Answer(
@@ -97,7 +97,7 @@ class RetryingClient:
             if answer.status not in RETRY_STATUSES and answer.status != -1:
                 return answer
             retry_after = float(answer.headers.get("retry-after", "0.1") or 0.1)
-            time.sleep(min(self.cap_s, retry_after) * random.uniform(0.5, 1.0))
+            time.sleep(min(self.cap_s, retry_after) * random.uniform(0.5, 1.0))  # noqa: S311 — pseudo-random demo/benchmark data, not a secret
         return answer
 
     def get(self, path: str) -> Answer:

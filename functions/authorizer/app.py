@@ -3,7 +3,8 @@
 API Gateway calls it once per (Authorization header, route) and caches the answer for the
 template's TTL. It authenticates the bearer key with one DynamoDB GetItem, checks the
 route's scope, and passes key id, scopes and limits to the function in the context.
-What API Gateway answers for each outcome: `sitepulse.access.decision` and the README's access table.
+Anything else is `isAuthorized: false` (API Gateway's 403; no function runs): fail closed.
+What API Gateway answers for each outcome: `sitepulse.access.decision`, docs/access-control.md.
 """
 
 from sitepulse.common import init_phase  # first: the collector stays off while the modules below load
@@ -34,7 +35,7 @@ def handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -> dict[
     logger.info(
         "authorizer decision",
         extra={
-            "key_id": decision.context.get("key_id", ""),
+            "key_id": decision.key_id,
             "route": event.route_key,
             "decision": decision.outcome,
         },

@@ -262,12 +262,12 @@ def _outages(rng: random.Random, window_us: int) -> tuple[tuple[int, int], ...]:
 
 def _store_rng(spec: StoreDataSpec, index: int, part: str) -> random.Random:
     # String seeds are hashed with SHA-512: stable across runs and Python versions.
-    return random.Random(f"sitepulse-stores:{spec.seed}:{index}:{part}")
+    return random.Random(f"sitepulse-stores:{spec.seed}:{index}:{part}")  # noqa: S311 — demo data, seeded on purpose
 
 
 def _store_ids(spec: StoreDataSpec) -> list[str]:
     """Positive 63-bit numbers, as the public dataset's store ids (unique)."""
-    rng = random.Random(f"sitepulse-stores:{spec.seed}:ids")
+    rng = random.Random(f"sitepulse-stores:{spec.seed}:ids")  # noqa: S311 — demo data, seeded on purpose
     ids: list[str] = []
     seen: set[str] = set()
     while len(ids) < spec.stores:
@@ -415,7 +415,7 @@ def write_dataset(directory: Path, spec: StoreDataSpec = FULL_SCALE) -> StoreDat
     directory.mkdir(parents=True, exist_ok=True)
     stores = generate_stores(spec)
     polls = generate_polls(spec, stores)
-    random.Random(f"sitepulse-stores:{spec.seed}:shuffle").shuffle(polls)
+    random.Random(f"sitepulse-stores:{spec.seed}:shuffle").shuffle(polls)  # noqa: S311 — demo data, seeded on purpose
     files = StoreDataFiles(
         polls=directory / "store_status.csv",
         hours=directory / "menu_hours.csv",

@@ -143,3 +143,22 @@ def test_a_read_only_key_cannot_start_a_report(demo_stack: RunningStack, browser
         reader,
         allowed_errors=("/api/reports - Failed to load resource: the server responded with a status of 403",),
     )
+
+
+def test_a_bad_key_gets_a_clear_message_and_the_key_form(
+    demo_stack: RunningStack, browser: WebDriver
+) -> None:
+    browser.get(f"{demo_stack.api_url}/")
+    field = wait_for(browser, "input[name='api_key']")
+    field.clear()
+    field.send_keys("sp_notarealkeyatall_" + "x" * 43)
+    browser.find_element(By.CSS_SELECTOR, "#key-form button[type='submit']").click()
+    refusal = wait_for(browser, "main .message.forbidden")
+    assert "refused (403 Forbidden)" in refusal.text
+    assert "unknown, mistyped, revoked or expired" in refusal.text
+    assert browser.find_element(By.ID, "key-form").is_displayed()
+    assert_clean(
+        browser,
+        "sp_notarealkeyatall_",
+        allowed_errors=("Failed to load resource: the server responded with a status of 403",),
+    )

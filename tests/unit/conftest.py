@@ -17,7 +17,7 @@ from local.function_logs import FunctionLogs
 from local.functions import FunctionRuntime, LocalAws
 from local.inprocess import LambdaContext, load_handler_module, merged_environment
 from local.moto_server import LocalMotoServer
-from local.provision import create_table
+from local.provision import create_secret, create_table
 from local.template import Stack
 from sitepulse.access.models import ApiKeyRecord, grant_context
 from sitepulse.access.scopes import ALL_SCOPES
@@ -44,6 +44,20 @@ def _moto_patched() -> Iterator[None]:
     moto_patches.uninstall()
 
 
+@pytest.fixture(autouse=True)
+def _page_token_keys(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests seal tokens with a fixed test secret; handler tests (`function_env`) use the
+    template's secret, provisioned with a generated value, through Secrets Manager."""
+    from sitepulse.common import page_tokens
+
+    if "function_env" in request.fixturenames or "load_function" in request.fixturenames:
+        page_tokens.use_keys(None)
+    else:
+        page_tokens.use_keys(page_tokens.StaticKeys(b"unit-test page token secret, never deployed"))
+    yield
+    page_tokens.use_keys(None)
+
+
 @pytest.fixture
 def aws() -> Iterator[boto3.Session]:
     with mock_aws(config=MOTO_CONFIG):
@@ -68,6 +82,9 @@ def worker_runtime(
         s3 = session.client("s3", endpoint_url=endpoint)
         for bucket in template_stack.buckets.values():
             s3.create_bucket(Bucket=bucket.name)
+        secretsmanager = session.client("secretsmanager", endpoint_url=endpoint)
+        for secret in template_stack.secrets.values():
+            create_secret(secretsmanager, secret)
         logs = FunctionLogs(tmp_path_factory.mktemp("function-logs"))
         runtime = FunctionRuntime(template_stack, LocalAws(endpoint), logs)
         yield runtime
@@ -78,10 +95,14 @@ def worker_runtime(
 
 @pytest.fixture
 def tables(aws: boto3.Session, template_stack: Stack) -> dict[str, str]:
-    """Every table of the template, created in moto; logical id → table name."""
+    """Every table of the template, created in moto; logical id → table name. The template's
+    secrets too (the page token key), each with a fresh generated value."""
     client = aws.client("dynamodb")
     for table in template_stack.tables.values():
         create_table(client, table)
+    secretsmanager = aws.client("secretsmanager")
+    for secret in template_stack.secrets.values():
+        create_secret(secretsmanager, secret)
     return {t.logical_id: t.name for t in template_stack.tables.values()}
 
 

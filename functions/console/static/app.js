@@ -109,13 +109,22 @@ function message(kind, text) {
 }
 
 function problem(error, what) {
+  // API Gateway refuses a bad key itself with a bare 403 "Forbidden" (no function runs): the key
+  // is malformed, unknown, revoked, expired or lacks the scope. A function's own 403 says more
+  // (a resource outside the key's limits).
+  if (error instanceof ApiError && error.status === 403 && error.message === "Forbidden") {
+    showKeyForm(true);
+    return message("forbidden", `This API key was refused (403 Forbidden): it is not allowed to ${what}. ` +
+      "Either it lacks the scope for this, or it is unknown, mistyped, revoked or expired. " +
+      "Enter another key above, or ask an administrator for a key with that scope.");
+  }
   if (error instanceof ApiError && error.status === 403) {
     return message("forbidden", `This API key is not allowed to ${what} (403: ${error.message}). ` +
       "Ask an administrator for a key with that scope, or change the key above.");
   }
   if (error instanceof ApiError && error.status === 401) {
     showKeyForm(true);
-    return message("forbidden", `The API key was not accepted (401: ${error.message}). Enter another key above.`);
+    return message("forbidden", `No API key was sent (401: ${error.message}). Enter a key above.`);
   }
   return message("error", `Could not ${what}: ${error.message}`);
 }

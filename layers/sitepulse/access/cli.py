@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 from sitepulse.access.models import ApiKeyIn
 from sitepulse.access.repository import ApiKeyRepository
 from sitepulse.access.service import KeyService
+from sitepulse.common import page_tokens
 from sitepulse.common.errors import DomainError
 
 TABLE_LOGICAL_ID = "ApiKeysTable"
@@ -55,7 +57,7 @@ def key_service(args: argparse.Namespace) -> KeyService:
             endpoint_url=state["endpoint_url"],
             region_name=state["region"],
             aws_access_key_id="testing",
-            aws_secret_access_key="testing",
+            aws_secret_access_key="testing",  # noqa: S106 — moto's dummy credentials for the local stack, never real ones
         )
     return KeyService(ApiKeyRepository(client, table))
 
@@ -105,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
             request = _create_request(args)
             print(json.dumps(key_service(args).create(request).model_dump(mode="json"), indent=2))
         elif args.command == "list":
+            # Page tokens live only inside this loop: an ephemeral key seals them (the CLI does not
+            # read the stack's token secret).
+            page_tokens.use_keys(page_tokens.StaticKeys(secrets.token_bytes(32)))
             service, token, keys = key_service(args), None, []
             while True:
                 page = service.list(100, token)

@@ -1,10 +1,11 @@
 """The access check every API function runs at its HTTP edge, before any work.
 
-It reads what the Lambda authorizer put in `requestContext.authorizer.lambda`:
-- a `deny` context (unknown, malformed, revoked or expired key) → 401;
-- a grant whose `expires_at` has passed since the authorizer cached it → 401;
-- no authorizer context on a protected route (misconfigured API) → 401, fail closed;
-- a grant without the route's scope → 403 (API Gateway already answered 403 in AWS);
+The Lambda authorizer already refused every request without a valid key holding the
+route's scope (API Gateway's 403, no function runs). This edge is defence in depth: it
+reads the grant the authorizer put in `requestContext.authorizer.lambda` and
+- no grant on a protected route (a misconfigured API) → 403, fail closed;
+- a grant whose `expires_at` has passed since the authorizer cached it → 403;
+- a grant without the route's scope → 403;
 - a path parameter, query parameter or top-level body field naming a resource outside
   the key's limits (sensor prefixes, buildings, hotel ids) → 403, nothing stored.
 Then it records the grant for the request, so listings can show only what the key may see
@@ -16,22 +17,18 @@ import json
 from contextvars import ContextVar
 from typing import Any
 
-from sitepulse.access.decision import EXPIRED, MALFORMED, REVOKED, UNKNOWN
 from sitepulse.access.models import Grant, Limits, grant_from_context
 from sitepulse.access.scopes import is_public, scope_of
 from sitepulse.common.observability import logger
+from sitepulse.common.pagination import bind_caller
 from sitepulse.common.timestamps import utc_now
 
 # Request field name → the kind of limit it falls under, wherever it appears
 # (path parameter, query parameter or top-level body field).
 LIMITED_FIELDS: dict[str, str] = {"sensor": "sensors", "building": "buildings", "hotel_id": "hotels"}
 
-_MESSAGES_401 = {
-    MALFORMED: "Unauthorized: expected 'Authorization: Bearer <API key>'",
-    UNKNOWN: "Unauthorized: unknown API key",
-    REVOKED: "Unauthorized: API key revoked",
-    EXPIRED: "Unauthorized: API key expired",
-}
+FORBIDDEN = "Forbidden"
+EXPIRED_MESSAGE = "Forbidden: API key expired"
 
 _current_grant: ContextVar[Grant | None] = ContextVar("sitepulse_grant", default=None)
 
@@ -60,29 +57,28 @@ def route_key_of(event: dict[str, Any]) -> str:
 
 
 def access_problem(event: dict[str, Any]) -> dict[str, Any] | None:
-    """The 401/403 response for a request this key may not make, else None (and the grant is set)."""
+    """The 403 response for a request this key may not make, else None (and the grant is set)."""
     _current_grant.set(None)
+    bind_caller("")
     logger.remove_keys(["key_id"])
     route_key = route_key_of(event)
     if is_public(route_key):
         return None
     authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
     context = authorizer.get("lambda") if isinstance(authorizer, dict) else None
-    if not isinstance(context, dict) or context.get("status") not in ("allow", "deny"):
-        return _answer(401, "Unauthorized")
+    if not isinstance(context, dict) or context.get("status") != "allow":
+        logger.warning("request refused", extra={"route": route_key, "reason": "no grant", "status": 403})
+        return _answer(403, FORBIDDEN)
     if context.get("key_id"):
         logger.append_keys(key_id=context["key_id"])
-    if context["status"] == "deny":
-        reason = str(context.get("reason"))
-        logger.info("request refused", extra={"route": route_key, "reason": reason, "status": 401})
-        return _answer(401, _MESSAGES_401.get(reason, "Unauthorized"))
     try:
         grant = grant_from_context(context)
     except ValueError:
-        return _answer(401, "Unauthorized")
+        return _answer(403, FORBIDDEN)
     if grant.expires_at is not None and grant.expires_at <= utc_now():
         # The authorizer's cached decision may outlive the key's expiry: expiry is exact here.
-        return _answer(401, _MESSAGES_401[EXPIRED])
+        logger.info("request refused", extra={"route": route_key, "reason": "expired", "status": 403})
+        return _answer(403, EXPIRED_MESSAGE)
     scope = scope_of(route_key)
     if scope is None or scope not in grant.scopes:
         return _answer(403, f"Forbidden: this API key lacks the scope {scope or 'for this route'}")
@@ -91,6 +87,7 @@ def access_problem(event: dict[str, Any]) -> dict[str, Any] | None:
         logger.info("request refused", extra={"route": route_key, "reason": "limits", "status": 403})
         return _answer(403, f"Forbidden: this API key may not access {outside}")
     _current_grant.set(grant)
+    bind_caller(grant.key_id)  # this request's page tokens are bound to its key
     return None
 
 

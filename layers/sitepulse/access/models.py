@@ -93,10 +93,6 @@ def grant_context(record: ApiKeyRecord) -> dict[str, str]:
     }
 
 
-def denial_context(reason: str, key_id: str = "") -> dict[str, str]:
-    return {"status": "deny", "reason": reason, "key_id": key_id}
-
-
 def grant_from_context(context: dict[str, Any]) -> Grant:
     expires = context.get("expires_at") or None
     return Grant(

@@ -8,8 +8,12 @@
 | limits      | S    | JSON `{"sensors"?, "buildings"?, "hotels"?}`       |
 | secret_hash | S    | SHA-256 of the secret; the secret is never stored  |
 | created_at, expires_at, revoked_at | S | ISO 8601 UTC                    |
+| gsi1pk      | S    | `KEY` (one partition of `gsi1`)                    |
+| gsi1sk      | S    | `<sortable created_at>#<key_id>`: creation order   |
 
-The authorizer only ever calls `get` (one GetItem, so its IAM is read-only).
+`gsi1` lists the keys in creation order (then key id), one Query per page, and does not
+project `secret_hash`: listing keys never reads a hash. The authorizer only ever calls
+`get` (one GetItem: its IAM allows nothing else).
 """
 
 import json
@@ -23,10 +27,13 @@ from sitepulse.access.models import ApiKeyRecord, Limits
 from sitepulse.access.tokens import KEY_ID_PATTERN
 from sitepulse.common.aws import DynamoDBClient
 from sitepulse.common.pagination import Listing
-from sitepulse.common.timestamps import format_instant
+from sitepulse.common.timestamps import format_instant, sortable_instant
 
-KEY_LISTING = Listing("api-keys", {"key_id": "S"})
+KEY_LISTING = Listing("api-keys", {"key_id": "S", "gsi1pk": "S", "gsi1sk": "S"})
+KEY_INDEX = "gsi1"
+_KEY_KIND = "KEY"
 _KEY_ID = re.compile(KEY_ID_PATTERN.removeprefix("^").removesuffix("$"))
+_KEY_POSITION = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#" + _KEY_ID.pattern, re.ASCII)
 
 
 class KeyIdTaken(Exception):
@@ -41,6 +48,8 @@ def _item(record: ApiKeyRecord) -> dict[str, Any]:
         "limits": {"S": json.dumps(record.limits.compact(), separators=(",", ":"), sort_keys=True)},
         "secret_hash": {"S": record.secret_hash},
         "created_at": {"S": format_instant(record.created_at)},
+        "gsi1pk": {"S": _KEY_KIND},
+        "gsi1sk": {"S": f"{sortable_instant(record.created_at)}#{record.key_id}"},
     }
     if record.expires_at:
         item["expires_at"] = {"S": format_instant(record.expires_at)}
@@ -55,7 +64,7 @@ def _record(item: dict[str, Any]) -> ApiKeyRecord:
         name=item["name"]["S"],
         scopes=sorted(item["scopes"]["SS"]),
         limits=Limits.model_validate(json.loads(item.get("limits", {}).get("S") or "{}")),
-        secret_hash=item["secret_hash"]["S"],
+        secret_hash=item.get("secret_hash", {}).get("S", ""),  # not in gsi1
         created_at=item["created_at"]["S"],
         expires_at=item.get("expires_at", {}).get("S"),
         revoked_at=item.get("revoked_at", {}).get("S"),
@@ -102,12 +111,18 @@ class ApiKeyRepository:
         return _record(response["Attributes"])
 
     def list(self, limit: int, next_token: str | None) -> tuple[list[ApiKeyRecord], str | None]:
-        """A page of keys (a Scan: the table holds a few keys per client, not telemetry)."""
-        request: dict[str, Any] = {"TableName": self._table, "Limit": limit}
-        # A position is a key id (a Scan has no partition to pin).
-        start = KEY_LISTING.start_key(next_token, None, expected={"key_id": _KEY_ID})
-        if start:
-            request["ExclusiveStartKey"] = start
-        response = self._client.scan(**request)
-        records = sorted((_record(item) for item in response["Items"]), key=lambda r: r.created_at)
-        return records, KEY_LISTING.token(response.get("LastEvaluatedKey"), None)
+        """A page of keys in creation order (then key id): one Query on `gsi1` per page."""
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": KEY_INDEX,
+            "KeyConditionExpression": "gsi1pk = :kind",
+            "ExpressionAttributeValues": {":kind": {"S": _KEY_KIND}},
+        }
+        start = KEY_LISTING.start_key(
+            next_token,
+            None,
+            expected={"key_id": _KEY_ID, "gsi1pk": _KEY_KIND, "gsi1sk": _KEY_POSITION},
+            check=lambda values: values["gsi1sk"].endswith("#" + values["key_id"]),
+        )
+        items, last_key = KEY_LISTING.query_page(self._client, query, limit, start)
+        return [_record(item) for item in items], KEY_LISTING.token(last_key, None)

@@ -37,7 +37,7 @@ from sitepulse.bookings.transitions import BookingEvent, NightState, transition
 from sitepulse.common import dynamo, idempotent
 from sitepulse.common.aws import DynamoDBClient
 from sitepulse.common.idempotent import WriteOutcome
-from sitepulse.common.pagination import Listing
+from sitepulse.common.pagination import Listing, named_page
 from sitepulse.common.timestamps import from_sortable, sortable_instant
 
 EVENT_INDEX = "gsi1"
@@ -282,6 +282,19 @@ class BookingRepository:
         )
         items, last_key = HOTEL_LISTING.query_page(self._client, query, limit, start)
         return [int(item["gsi1sk"]["S"]) for item in items], HOTEL_LISTING.token(last_key, None)
+
+    def list_allowed_hotels(
+        self, allowed: list[int], limit: int, next_token: str | None
+    ) -> tuple[list[int], str | None]:
+        """A hotel-limited key's listing: reads only its allowed hotels' markers (one BatchGetItem
+        of at most 50 keys), never the index of every hotel."""
+        keys = [{"pk": {"S": _hotel_pk(hotel)}, "sk": {"S": _HOTEL_SK}} for hotel in sorted(set(allowed))]
+        items = dynamo.batch_get(self._client, self._table, keys, projection="pk")
+        existing = [item["pk"]["S"].removeprefix("HOTEL#") for item in items]
+        names, token = named_page(
+            HOTEL_LISTING.name, [str(h) for h in allowed], existing, limit, next_token, sort_key=int
+        )
+        return [int(name) for name in names], token
 
     def list_events(
         self, criteria: EventQuery, limit: int, next_token: str | None

@@ -79,10 +79,11 @@ class BookingService:
         return BookingEventList(events=[_out(event) for event in events], next_token=token)
 
     def hotels(self, limit: int, next_token: str | None, allowed: list[int] | None = None) -> HotelList:
-        """`allowed`: a key's hotel limits; a page may then be short while `next_token` goes on."""
-        hotels, token = self._repository.list_hotels(limit, next_token)
+        """`allowed`: a key's hotel limits — then only those hotels are read."""
         if allowed is not None:
-            hotels = [hotel for hotel in hotels if hotel in allowed]
+            hotels, token = self._repository.list_allowed_hotels(allowed, limit, next_token)
+        else:
+            hotels, token = self._repository.list_hotels(limit, next_token)
         return HotelList(hotels=hotels, next_token=token)
 
     def dashboard(self, hotel_id: int, year: int, period: Period) -> Dashboard:

@@ -2,7 +2,7 @@
 transaction error classification. The low-level client is used because it is
 the only one exposing transactions and cancellation reasons."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -46,3 +46,31 @@ def is_transaction_conflict(error: ClientError) -> bool:
     if code == "TransactionConflictException":
         return True
     return code == "TransactionCanceledException" and "TransactionConflict" in cancellation_codes(error)
+
+
+MAX_BATCH_GET = 100  # DynamoDB's limit of keys per BatchGetItem
+_BATCH_ROUNDS = 5  # unprocessed keys are asked again at most this often (the SDK already retries)
+
+
+def batch_get(
+    client: Any, table: str, keys: Sequence[Mapping[str, Any]], projection: str | None = None
+) -> list[dict[str, Any]]:
+    """The items stored under exactly these keys (in no particular order): one BatchGetItem per
+    100 keys, unprocessed keys asked again. Reads nothing but the keys named."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), MAX_BATCH_GET):
+        request: dict[str, Any] = {"Keys": list(keys[start : start + MAX_BATCH_GET])}
+        if projection:
+            request["ProjectionExpression"] = projection
+        pending: dict[str, Any] = {table: request}
+        for _ in range(_BATCH_ROUNDS):
+            response = client.batch_get_item(RequestItems=pending)
+            found.extend(response.get("Responses", {}).get(table, []))
+            pending = response.get("UnprocessedKeys") or {}
+            if not pending:
+                break
+        else:
+            raise RuntimeError(
+                f"BatchGetItem on {table}: keys still unprocessed after {_BATCH_ROUNDS} rounds"
+            )
+    return found

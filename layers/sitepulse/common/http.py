@@ -3,7 +3,7 @@
 `create_app()` builds the Powertools resolver with validation and maps every
 domain error to its status code in one place; `lambda_entry()` wraps a
 resolver into the Lambda handler (logging context, tracing, metrics),
-refuses requests the API key may not make (`sitepulse.access.edge`: 401/403) and
+refuses requests the API key may not make (`sitepulse.access.edge`: 403) and
 bodies that are not acceptable JSON before any route code runs, and gives every
 read its caching headers, ETag and 304 (`sitepulse.common.caching`).
 """

@@ -1,62 +1,58 @@
-"""Opaque `next_token`s, one primitive for every paginated listing.
+"""Opaque, authenticated `next_token`s: one primitive for every paginated listing.
 
-A token is base64url JSON `{"v": 1, "l": <listing>, "f": <filter digest>, "k": <position>}`:
-the DynamoDB LastEvaluatedKey of the page, bound to the listing that issued it and to a
-digest of the filters it was issued for.
+A token seals a page position (`sitepulse.common.page_tokens`: HMAC-SHA256 SIV with the
+stack's own secret) bound to the listing that issued it, a canonical form of its filters
+and the id of the API key that asked (`bind_caller`, set by the HTTP edge for each
+request). It shows nothing in clear: neither the table's key attributes nor the position's
+values. Any other token — altered in any byte, truncated, from another listing, other
+filters or another key — is refused with a 422 naming `next_token`. Tokens are
+deterministic: the same page asked twice by the same key gives the same token.
 
-No secret is involved: a token is not trusted, it is *re-validated* before it reaches
-DynamoDB. The position must have exactly the listing's key attributes, each of the
-declared type (`S` or `N`, with a value of that type's form), with the partition of this
-very request and a sort key of the listing's form (`Listing.start_key(..., expected=...)`).
-A forged token therefore either fails here (422 naming `next_token`) or names a position
-this same query could have reached anyway: it can neither read another partition nor make
-DynamoDB (or moto, which is laxer) fail with a 5xx. The filter digest turns the honest
-mistake — a token reused with other filters — into a clear 422 instead of a silently
-skewed page.
+Only the position's *values* are sealed, in the listing's declared attribute order; the
+attribute names come from the `Listing`. An opened position is still re-validated against
+the request before it reaches DynamoDB (defence in depth: exactly the listing's key
+attributes, of the declared types, in this request's partition and range).
 
 Every listing declares one `Listing` (name + key attribute types) next to its query:
 
     SENSORS = Listing("sensors", {"pk": "S", "sk": "S", "gsi1pk": "S", "gsi1sk": "S"})
     start = SENSORS.start_key(token, filters, expected={"gsi1pk": "SENSOR", "gsi1sk": NAME_RE, ...})
-    ... query(ExclusiveStartKey=start) ...
-    next_token = SENSORS.token(response.get("LastEvaluatedKey"), filters)
-
-or, for a listing whose pages stop exactly at `limit` (one Query, one item more than asked):
-
     items, last_key = SENSORS.query_page(client, query, limit, start)
+    next_token = SENSORS.token(last_key, filters)
+
+A listing that is not a DynamoDB range (a key's allowed names, fetched directly) seals its own
+position values with `seal` / `open`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from sitepulse.common import page_tokens
 from sitepulse.common.errors import InvalidInputError
 
-TOKEN_FIELD = "next_token"
+TOKEN_FIELD = "next_token"  # noqa: S105 — a query parameter name or pattern, not a secret
 MAX_TOKEN_LENGTH = 2048
-TOKEN_VERSION = 1
-_DIGEST_CHARS = 16  # 64 bits: tells filter sets apart; not a security boundary (see module doc)
 # DynamoDB's own limits for key attribute values (partition 2048 bytes, sort 1024 bytes).
 _MAX_KEY_BYTES = 2048
 # A DynamoDB number: up to 38 significant digits; integers are all our keys ever hold.
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,37})", re.ASCII)
 
-TOKEN_PATTERN = r"^[A-Za-z0-9_-]*$"
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]*$"  # noqa: S105 — a query parameter name or pattern, not a secret
 # The `next_token` query parameter of every listing. The pattern documents the alphabet; the
 # decoder (not pydantic) refuses anything else, so the 422 message speaks of tokens.
 TOKEN_QUERY = Query(
     max_length=MAX_TOKEN_LENGTH,
-    description="Opaque token from the previous page's `next_token`, passed back unchanged with the same "
-    "filters; anything else is refused (422)",
+    description="Opaque, signed token from the previous page's `next_token`, passed back unchanged with the "
+    "same filters and the same API key; anything else (altered, truncated, from another listing, other "
+    "filters or another key) is refused (422)",
     json_schema_extra={"pattern": TOKEN_PATTERN},
 )
 # The `limit` query parameter of every listing: `limit: PageLimit = DEFAULT_PAGE_SIZE`.
@@ -68,17 +64,58 @@ KeyType = Literal["S", "N"]
 Expected = str | re.Pattern[str]
 """An exact value, or a pattern the whole value must match."""
 
-MALFORMED = "is not a page token issued by this API: pass back the previous page's next_token unchanged"
-OTHER_LISTING = "was issued for another listing"
-OTHER_FILTERS = "was issued for the same listing with other filters: repeat the same query to continue"
-OTHER_POSITION = "does not point into this listing"
+# One message for every refused token: which check failed (another listing, other filters,
+# another key, an altered byte) is deliberately not told — the tag cannot say, and an
+# attacker learns nothing from the answer.
+MALFORMED = (
+    "is not a page token this API issued for this listing, these filters and this API key: "
+    "pass back the previous page's next_token unchanged, with the same query and key"
+)
+OTHER_POSITION = MALFORMED
+
+_caller: ContextVar[str] = ContextVar("sitepulse_page_token_caller", default="")
 
 
-def filters_digest(filters: Mapping[str, Any] | None) -> str:
-    """A short stable digest of the query's filters (None values are the same as absent)."""
+def bind_caller(key_id: str) -> None:
+    """The API key id every token of this request is bound to (the HTTP edge sets it)."""
+    _caller.set(key_id)
+
+
+def canonical_filters(filters: Mapping[str, Any] | None) -> str:
+    """The filters as one canonical string (None values are the same as absent)."""
     present = {name: value for name, value in (filters or {}).items() if value is not None}
-    canonical = json.dumps(present, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:_DIGEST_CHARS]
+    return json.dumps(present, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _context(listing: str, filters: Mapping[str, Any] | None) -> tuple[str, str, str]:
+    return (listing, canonical_filters(filters), _caller.get())
+
+
+def seal(listing: str, filters: Mapping[str, Any] | None, values: Sequence[str]) -> str:
+    """A token for these position values, bound to listing, filters and the calling key."""
+    position = json.dumps(list(values), separators=(",", ":")).encode()
+    return page_tokens.seal(page_tokens.keys().sealing_key(), _context(listing, filters), position)
+
+
+def open_token(listing: str, filters: Mapping[str, Any] | None, token: str) -> list[str]:
+    """The position values of a token sealed by `seal` with exactly this context, else 422."""
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise _refuse(MALFORMED)
+    parts = page_tokens.decode(token)
+    if parts is None:
+        raise _refuse(MALFORMED)
+    context = _context(listing, filters)
+    for secret in page_tokens.keys().opening_keys():
+        position = page_tokens.open_with(secret, context, *parts)
+        if position is not None:
+            try:
+                values = json.loads(position)
+            except ValueError:
+                raise _refuse(MALFORMED) from None
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise _refuse(MALFORMED)
+            return values
+    raise _refuse(MALFORMED)
 
 
 def _refuse(reason: str) -> InvalidInputError:
@@ -101,9 +138,17 @@ class Listing:
         if set(last_evaluated_key) != set(self.key_types):
             # A bug, not client input: the query and the declared key schema disagree.
             raise ValueError(f"{self.name}: key {sorted(last_evaluated_key)} is not {sorted(self.key_types)}")
-        payload = {"v": TOKEN_VERSION, "l": self.name, "f": filters_digest(filters), "k": last_evaluated_key}
-        raw = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return seal(self.name, filters, [self._value(last_evaluated_key[name], name) for name in self._order])
+
+    @property
+    def _order(self) -> list[str]:
+        return sorted(self.key_types)
+
+    def _value(self, typed: Any, name: str) -> str:
+        kind = self.key_types[name]
+        if not isinstance(typed, Mapping) or list(typed) != [kind]:
+            raise ValueError(f"{self.name}: {name} is not of type {kind}")
+        return str(typed[kind])
 
     def query_page(
         self, client: Any, query: Mapping[str, Any], limit: int, start: Mapping[str, Any] | None
@@ -142,35 +187,21 @@ class Listing:
             raise ValueError(f"{self.name}: every key attribute needs an expected value or pattern")
         if token is None or token == "":
             return None
-        payload = _decode(token)
-        if payload.get("v") != TOKEN_VERSION or not isinstance(payload.get("l"), str):
-            raise _refuse(MALFORMED)
-        if payload["l"] != self.name:
-            raise _refuse(OTHER_LISTING)
-        if payload.get("f") != filters_digest(filters):
-            raise _refuse(OTHER_FILTERS)
-        values = self._typed_values(payload.get("k"))
+        values = self._typed_values(open_token(self.name, filters, token))
         if not all(_matches(values[name], rule) for name, rule in expected.items()):
             raise _refuse(OTHER_POSITION)
         if check is not None and not check(values):
             raise _refuse(OTHER_POSITION)
         return {name: {self.key_types[name]: value} for name, value in values.items()}
 
-    def _typed_values(self, key: Any) -> dict[str, str]:
-        """`{"attr": {"S"|"N": value}}` with exactly our attributes and types → `{"attr": value}`."""
-        if not isinstance(key, dict) or set(key) != set(self.key_types):
+    def _typed_values(self, sealed: list[str]) -> dict[str, str]:
+        """The opened values, one per key attribute in declared order, each of its type's form."""
+        if len(sealed) != len(self.key_types):
             raise _refuse(OTHER_POSITION)
         values: dict[str, str] = {}
-        for name, typed in key.items():
+        for name, value in zip(self._order, sealed, strict=True):
             kind = self.key_types[name]
-            if not isinstance(typed, dict) or list(typed) != [kind]:
-                raise _refuse(OTHER_POSITION)
-            value = typed[kind]
-            if (
-                not isinstance(value, str)
-                or not value
-                or len(value.encode("utf-8", "replace")) > _MAX_KEY_BYTES
-            ):
+            if not value or len(value.encode("utf-8", "replace")) > _MAX_KEY_BYTES:
                 raise _refuse(OTHER_POSITION)
             if kind == "N" and not _NUMBER.fullmatch(value):
                 raise _refuse(OTHER_POSITION)
@@ -184,14 +215,26 @@ def _matches(value: str, rule: Expected) -> bool:
     return value == rule if isinstance(rule, str) else rule.fullmatch(value) is not None
 
 
-def _decode(token: str) -> dict[str, Any]:
-    if len(token) > MAX_TOKEN_LENGTH or not token.isascii():
-        raise _refuse(MALFORMED)
-    try:
-        raw = base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode("ascii"))
-        payload = json.loads(raw.decode("utf-8"))
-    except (ValueError, binascii.Error, UnicodeError, RecursionError):
-        raise _refuse(MALFORMED) from None
-    if not isinstance(payload, dict):
-        raise _refuse(MALFORMED)
-    return payload
+def named_page(
+    listing: str,
+    allowed: Sequence[str],
+    existing: Sequence[str],
+    limit: int,
+    token: str | None,
+    sort_key: Callable[[str], Any] = str,
+) -> tuple[list[str], str | None]:
+    """A page of an explicit set of names — a key's allowed resources, fetched by name — in
+    `sort_key` order. The token seals the last name given and is bound to the allowed set
+    itself, so neither a page nor a token can ever name anything outside it."""
+    filters = {"allowed": sorted(allowed, key=sort_key)}
+    after: str | None = None
+    if token:
+        opened = open_token(listing, filters, token)
+        if len(opened) != 1 or opened[0] not in allowed:
+            raise _refuse(OTHER_POSITION)
+        after = opened[0]
+    names = sorted(set(existing) & set(allowed), key=sort_key)
+    if after is not None:
+        names = [name for name in names if sort_key(name) > sort_key(after)]
+    page = names[:limit]
+    return page, seal(listing, filters, [page[-1]]) if len(names) > limit else None

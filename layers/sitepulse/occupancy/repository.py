@@ -226,14 +226,10 @@ class OccupancyRepository:
             "IndexName": SENSOR_INDEX,
             "KeyConditionExpression": "gsi1pk = :index",
             "ExpressionAttributeValues": {":index": {"S": "SENSOR"}},
-            "Limit": limit,
         }
         start = _sensor_start(next_token, None)
-        if start:
-            query["ExclusiveStartKey"] = start
-        response = self._client.query(**query)
-        sensors = [item["gsi1sk"]["S"] for item in response["Items"]]
-        return sensors, SENSOR_LISTING.token(response.get("LastEvaluatedKey"), None)
+        items, last_key = SENSOR_LISTING.query_page(self._client, query, limit, start)
+        return [item["gsi1sk"]["S"] for item in items], SENSOR_LISTING.token(last_key, None)
 
     def _list_sensors_with_prefixes(
         self, limit: int, next_token: str | None, prefixes: list[str]
@@ -273,7 +269,9 @@ class OccupancyRepository:
 
 
 def _sensor_start(next_token: str | None, filters: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A position is a sensor summary: pk SENSOR#<sensor>, sk SUMMARY, in the one SENSOR partition."""
+    """A position is a sensor summary: pk SENSOR#<sensor>, sk SUMMARY, in the one SENSOR partition
+    (and, for a sensor-limited key, a sensor under one of its prefixes)."""
+    prefixes: list[str] = list((filters or {}).get("prefixes") or [])
     return SENSOR_LISTING.start_key(
         next_token,
         filters,
@@ -283,7 +281,10 @@ def _sensor_start(next_token: str | None, filters: dict[str, Any] | None) -> dic
             "gsi1pk": "SENSOR",
             "gsi1sk": _SENSOR_NAME,
         },
-        check=lambda key: key["pk"] == _sensor_pk(key["gsi1sk"]),
+        check=lambda key: (
+            key["pk"] == _sensor_pk(key["gsi1sk"])
+            and (not prefixes or any(key["gsi1sk"].startswith(prefix) for prefix in prefixes))
+        ),
     )
 
 

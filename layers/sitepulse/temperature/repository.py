@@ -28,7 +28,7 @@ from typing import Any
 from sitepulse.common import dynamo, idempotent
 from sitepulse.common.aws import DynamoDBClient
 from sitepulse.common.idempotent import WriteOutcome
-from sitepulse.common.pagination import Listing
+from sitepulse.common.pagination import Listing, named_page
 from sitepulse.common.timestamps import from_sortable, sortable_instant
 from sitepulse.temperature.models import ID_PATTERN
 from sitepulse.temperature.windows import Aggregate, Plan, bucket_name, exact_sum
@@ -248,6 +248,16 @@ class TemperatureRepository:
         )
         items, last_key = BUILDING_LISTING.query_page(self._client, query, limit, start)
         return [item["gsi1sk"]["S"] for item in items], BUILDING_LISTING.token(last_key, None)
+
+    def list_allowed_buildings(
+        self, allowed: list[str], limit: int, next_token: str | None
+    ) -> tuple[list[str], str | None]:
+        """A building-limited key's listing: reads only its allowed buildings' markers (one
+        BatchGetItem of at most 50 keys), never the index of every building."""
+        keys = [dynamo.to_item({"pk": building_pk(name), "sk": BUILDING_SK}) for name in sorted(set(allowed))]
+        items = dynamo.batch_get(self._client, self._table, keys, projection="gsi1sk")
+        existing = [item["gsi1sk"]["S"] for item in items if "gsi1sk" in item]
+        return named_page(BUILDING_LISTING.name, allowed, existing, limit, next_token)
 
     def _query(self, pk: str, first_sk: str, last_sk: str) -> Iterable[dict[str, Any]]:
         # Strongly consistent: a client that just posted a reading expects the average to include it.

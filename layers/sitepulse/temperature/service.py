@@ -117,10 +117,11 @@ class TemperatureService:
         )
 
     def buildings(self, limit: int, next_token: str | None, allowed: list[str] | None = None) -> BuildingList:
-        """`allowed`: a key's building limits; a page may then be short while `next_token` goes on."""
-        names, token = self._repository.list_buildings(limit, next_token)
+        """`allowed`: a key's building limits — then only those buildings are read."""
         if allowed is not None:
-            names = [name for name in names if name in allowed]
+            names, token = self._repository.list_allowed_buildings(allowed, limit, next_token)
+        else:
+            names, token = self._repository.list_buildings(limit, next_token)
         return BuildingList(buildings=names, next_token=token)
 
     def rooms(self, building: str, limit: int, next_token: str | None) -> RoomList:

@@ -1,4 +1,4 @@
-"""The authorizer's decision: 401-as-context for bad keys, 403 for a missing scope, one lookup."""
+"""The authorizer's decision: fail closed (isAuthorized false) for every bad key and a missing scope."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -53,14 +53,11 @@ def test_valid_key_with_the_scope_is_allowed_with_its_grant_in_the_context() -> 
     ("header", "reason"),
     [("Bearer garbage", "malformed"), ("Basic abc", "malformed"), ("", "malformed"), (None, "malformed")],
 )
-def test_malformed_credentials_are_admitted_as_denied_without_a_lookup(
-    header: str | None, reason: str
-) -> None:
+def test_malformed_credentials_are_denied_without_a_lookup(header: str | None, reason: str) -> None:
     lookup = Lookup()
     decision = decide(header, ROUTE, NOW, lookup)
-    assert (
-        decision.authorized and decision.context["status"] == "deny" and decision.context["reason"] == reason
-    )
+    assert not decision.authorized and decision.reason == reason and decision.context == {}
+    assert decision.outcome == f"deny:{reason}"
     assert lookup.calls == 0
 
 
@@ -70,19 +67,21 @@ def test_unknown_key_and_wrong_secret_look_the_same() -> None:
     forged = f"sp_{record.key_id}_{tokens.parse_key(other_key)[1]}"  # type: ignore[index]
     for header, lookup in ((f"Bearer {key}", Lookup()), (f"Bearer {forged}", Lookup(record))):
         decision = decide(header, ROUTE, NOW, lookup)
-        assert decision.context == {"status": "deny", "reason": "unknown", "key_id": ""}
-        assert lookup.calls == 1
+        assert not decision.authorized and decision.reason == "unknown" and decision.key_id == ""
+        assert decision.context == {} and lookup.calls == 1
 
 
 def test_revoked_and_expired_keys_are_denied_even_with_the_scope() -> None:
     key, revoked = make_key(revoked_at=NOW - timedelta(seconds=1))
-    assert decide(f"Bearer {key}", ROUTE, NOW, Lookup(revoked)).context["reason"] == "revoked"
+    decision = decide(f"Bearer {key}", ROUTE, NOW, Lookup(revoked))
+    assert not decision.authorized and decision.reason == "revoked" and decision.key_id == revoked.key_id
     key, expired = make_key(expires_at=NOW)
-    assert decide(f"Bearer {key}", ROUTE, NOW, Lookup(expired)).context["reason"] == "expired"
+    decision = decide(f"Bearer {key}", ROUTE, NOW, Lookup(expired))
+    assert not decision.authorized and decision.reason == "expired" and decision.context == {}
 
 
 def test_missing_scope_and_unknown_routes_are_refused() -> None:
     key, record = make_key()
     for route in ("POST /api/webhook", "GET /api/keys", "GET /not/in/the/table"):
         decision = decide(f"Bearer {key}", route, NOW, Lookup(record))
-        assert not decision.authorized and decision.outcome == "forbidden"
+        assert not decision.authorized and decision.outcome == "deny:scope" and decision.context == {}

@@ -1,4 +1,4 @@
-"""The function edge: 401 for denied contexts, 403 for scope and limits, on path, query and body."""
+"""The function edge (defence in depth): 403 without a grant, for expiry, scope and limits."""
 
 import json
 from datetime import UTC, datetime, timedelta
@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from sitepulse.access.edge import access_problem, current_grant, current_limits
-from sitepulse.access.models import ApiKeyRecord, Limits, denial_context, grant_context
+from sitepulse.access.models import ApiKeyRecord, Limits, grant_context
 from tests.unit.conftest import http_event
 
 
@@ -30,15 +30,16 @@ def status(event: dict[str, Any]) -> tuple[int, str] | None:
 
 
 @pytest.mark.parametrize("reason", ["malformed", "unknown", "revoked", "expired", "something-new"])
-def test_denied_contexts_are_401(reason: str) -> None:
-    event = http_event("GET", "/api/sensors", authorizer={"lambda": denial_context(reason)})
-    answer = status(event)
-    assert answer is not None and answer[0] == 401 and answer[1].startswith("Unauthorized")
+def test_a_context_that_is_not_a_grant_is_403(reason: str) -> None:
+    # The authorizer never admits a bad key (isAuthorized false); should anything else reach a
+    # function with such a context, the edge refuses it the same way.
+    event = http_event("GET", "/api/sensors", authorizer={"lambda": {"status": "deny", "reason": reason}})
+    assert status(event) == (403, "Forbidden")
 
 
 def test_no_authorizer_context_on_a_protected_route_fails_closed() -> None:
     for authorizer in ({}, {"lambda": {}}, {"lambda": {"status": "allow", "limits": "not json"}}):
-        assert status(http_event("GET", "/api/sensors", authorizer=authorizer))[0] == 401  # type: ignore[index]
+        assert status(http_event("GET", "/api/sensors", authorizer=authorizer)) == (403, "Forbidden")
 
 
 def test_public_routes_need_nothing() -> None:
@@ -49,7 +50,7 @@ def test_public_routes_need_nothing() -> None:
 def test_expiry_is_exact_even_when_the_authorizer_decision_is_cached() -> None:
     past = datetime.now(UTC) - timedelta(seconds=1)
     event = http_event("GET", "/api/sensors", authorizer=context_for(["occupancy:read"], expires_at=past))
-    assert status(event) == (401, "Unauthorized: API key expired")
+    assert status(event) == (403, "Forbidden: API key expired")
 
 
 def test_scope_is_checked_again_at_the_edge() -> None:

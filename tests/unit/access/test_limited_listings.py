@@ -123,3 +123,112 @@ def test_limited_writes_outside_the_limits_store_nothing(
         reader.handler(http_event("GET", "/api/events", query={"hotel_id": "2"}), lambda_context())["body"]
     )
     assert page["events"] == []
+
+
+class CallRecorder:
+    """Every DynamoDB request a function makes (operation and keys asked), for "reads only"."""
+
+    def __init__(self, module: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+        from sitepulse.common.aws import dynamodb
+
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        client = dynamodb()
+        for operation in ("query", "scan", "get_item", "batch_get_item"):
+            original = getattr(client, operation)
+
+            def record(*args: Any, _op: str = operation, _original: Any = original, **kwargs: Any) -> Any:
+                self.calls.append((_op, kwargs))
+                return _original(*args, **kwargs)
+
+            monkeypatch.setattr(client, operation, record)
+
+
+def page_through(
+    read: ModuleType, path: str, field: str, authorizer: dict[str, Any], limit: int
+) -> tuple[list[Any], list[str]]:
+    items: list[Any] = []
+    tokens: list[str] = []
+    token = None
+    for _ in range(60):
+        query = {"limit": str(limit), **({"next_token": token} if token else {})}
+        result = read.handler(http_event("GET", path, query=query, authorizer=authorizer), lambda_context())
+        assert result["statusCode"] == 200, result
+        page = json.loads(result["body"])
+        items.extend(page[field])
+        token = page["next_token"]
+        if not token:
+            return items, tokens
+        tokens.append(token)
+    raise AssertionError("pagination did not end")
+
+
+def test_a_building_limited_listing_reads_only_its_buildings(
+    load_function: Callable[[str], ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write = load_function("TemperatureWriteFunction")
+    for building in ("hq", "annex", "viboo", "zeta", "b-2"):
+        path = f"/api/v1/buildings/{building}/rooms/r1/temperatures"
+        body = {"temperature": 21.5, "recorded_at": "2024-01-01T00:00:00Z"}
+        assert write.handler(http_event("POST", path, body), lambda_context())["statusCode"] in (200, 201)
+    read = load_function("TemperatureReadFunction")
+    recorder = CallRecorder(read, monkeypatch)
+    authorizer = context_for(["temperature:read"], Limits(buildings=["viboo", "zeta", "missing", "annex"]))
+    names, tokens = page_through(read, "/api/v1/buildings", "buildings", authorizer, 1)
+    assert names == ["annex", "viboo", "zeta"]
+    assert len(tokens) == 2 and all("hq" not in t and "BLDG" not in t for t in tokens)
+    assert {op for op, _ in recorder.calls} == {"batch_get_item"}  # never the index of every building
+    for _, request in recorder.calls:
+        asked = [key["pk"]["S"] for table in request["RequestItems"].values() for key in table["Keys"]]
+        assert sorted(asked) == ["BLDG#annex", "BLDG#missing", "BLDG#viboo", "BLDG#zeta"]
+    # Same page asked twice: the same token (deterministic, for ETags).
+    _, again_tokens = page_through(read, "/api/v1/buildings", "buildings", authorizer, 1)
+    assert again_tokens == tokens
+    # A token of this key under other limits, or of another key, is refused.
+    other = context_for(["temperature:read"], Limits(buildings=["viboo", "hq"]))
+    event = http_event("GET", "/api/v1/buildings", query={"next_token": tokens[0]}, authorizer=other)
+    assert read.handler(event, lambda_context())["statusCode"] == 422
+
+
+def test_a_hotel_limited_listing_reads_only_its_hotels(
+    load_function: Callable[[str], ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write = load_function("BookingsWriteFunction")
+    for event_id, hotel in enumerate((1, 2, 3, 10, 20), start=1):
+        body = {
+            "id": event_id,
+            "hotel_id": hotel,
+            "timestamp": "2024-03-01T10:00:00Z",
+            "rpg_status": 1,
+            "room_id": "r1",
+            "night_of_stay": "2024-05-01",
+        }
+        assert write.handler(http_event("POST", "/api/events", body), lambda_context())["statusCode"] == 201
+    read = load_function("BookingsReadFunction")
+    recorder = CallRecorder(read, monkeypatch)
+    authorizer = context_for(["bookings:read"], Limits(hotels=[20, 2, 10, 99]))
+    hotels, tokens = page_through(read, "/api/hotels", "hotels", authorizer, 2)
+    assert hotels == [2, 10, 20] and len(tokens) == 1
+    assert {op for op, _ in recorder.calls} == {"batch_get_item"}
+
+
+def test_the_key_listing_is_in_one_order_across_pages(load_function: Callable[[str], ModuleType]) -> None:
+    keys_api = load_function("KeysApiFunction")
+    created = []
+    for number in range(7):
+        body = {"name": f"key {number}", "scopes": ["occupancy:read"]}
+        result = keys_api.handler(http_event("POST", "/api/keys", body), lambda_context())
+        assert result["statusCode"] == 201
+        created.append(json.loads(result["body"]))
+    listed, tokens = page_through(keys_api, "/api/keys", "keys", {"lambda": _admin()}, 2)
+    assert [key["key_id"] for key in listed] == [
+        key["key_id"] for key in sorted(created, key=lambda k: (k["created_at"], k["key_id"]))
+    ]
+    assert len(tokens) == 3 and all("secret" not in key and "secret_hash" not in key for key in listed)
+    whole, _ = page_through(keys_api, "/api/keys", "keys", {"lambda": _admin()}, 100)
+    assert whole == listed
+
+
+def _admin() -> dict[str, str]:
+    from tests.unit.conftest import admin_authorizer_context
+
+    return admin_authorizer_context()["lambda"]

@@ -83,5 +83,5 @@ class BatchWriter:
             if not pending:
                 return attempt + 1
             # Full jitter: concurrent writers throttled together do not retry together.
-            self._sleep(random.uniform(0, min(self._max_delay, self._base_delay * 2**attempt)))
+            self._sleep(random.uniform(0, min(self._max_delay, self._base_delay * 2**attempt)))  # noqa: S311 — retry jitter, not a secret
         raise UnprocessedItemsError(f"{len(pending)} items still unprocessed after {MAX_ATTEMPTS} attempts")
