@@ -132,6 +132,14 @@ def test_preflight_is_answered_from_the_template_without_running_a_function(
     assert len(front.runtime.events) == before
 
 
+def test_a_browser_may_send_the_headers_the_api_reads(template_stack: Stack) -> None:
+    """Idempotent retries and revalidation work cross-origin too."""
+    cors = template_stack.cors
+    assert cors is not None
+    assert {"authorization", "content-type", "idempotency-key", "if-none-match"} <= set(cors.allow_headers)
+    assert "etag" in cors.expose_headers
+
+
 def test_cors_headers_on_responses_come_from_the_configuration_only(front: Front) -> None:
     front.runtime.answer = lambda event: {
         "statusCode": 200,
