@@ -107,9 +107,9 @@ def _apply_update(items: dict[tuple[str, str], dict[str, Any]], update: dict[str
 
 
 def _batch_write(client: Any, table: str, requests: list[dict[str, Any]]) -> None:
-    pending: dict[str, Any] = {table: requests[:]}
-    while pending:
-        pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+    from sitepulse.common import dynamo  # the layer is on sys.path once the bench environment is set
+
+    dynamo.batch_write(client, {table: requests[:]})
     requests.clear()
 
 

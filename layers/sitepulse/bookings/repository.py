@@ -252,13 +252,9 @@ class BookingRepository:
             "ConsistentRead": True,
         }
         per_day: dict[date, int] = {}
-        while True:
-            response = self._client.query(**query)
-            for item in response["Items"]:
-                per_day[date.fromisoformat(item["sk"]["S"])] = int(item["bookings"]["N"])
-            if "LastEvaluatedKey" not in response:
-                return per_day
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in dynamo.query_items(self._client, query):
+            per_day[date.fromisoformat(item["sk"]["S"])] = int(item["bookings"]["N"])
+        return per_day
 
     def list_hotels(self, limit: int, next_token: str | None) -> tuple[list[int], str | None]:
         """Hotels with events in id order: one Query on `gsi1` per page."""

@@ -78,12 +78,9 @@ class IngestionLedger:
                     "ConsistentRead": True,
                 }
             }
-            while request:
-                response = self._client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self._table, []):
-                    values = dynamo.from_item(item)
-                    found[(values["pk"], values["sk"])] = values
-                request = response.get("UnprocessedKeys") or {}
+            for item in dynamo.batch_get(self._client, request)[self._table]:
+                values = dynamo.from_item(item)
+                found[(values["pk"], values["sk"])] = values
         return found
 
     def claim(

@@ -188,13 +188,9 @@ class OccupancyRepository:
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
-        request: dict[str, Any] = {self._table: {"Keys": keys}}
-        while request:
-            response = self._client.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(self._table, []):
-                values = dynamo.from_item(item)
-                found[values["sk"]] = values
-            request = response.get("UnprocessedKeys") or {}
+        for item in dynamo.batch_get(self._client, {self._table: {"Keys": keys}})[self._table]:
+            values = dynamo.from_item(item)
+            found[values["sk"]] = values
         return found
 
     def _events_between(self, pk: str, start: datetime, end: datetime) -> list[tuple[int, int]]:
@@ -208,12 +204,10 @@ class OccupancyRepository:
             "ProjectionExpression": "#in, #out",
             "ExpressionAttributeNames": {"#in": "in", "#out": "out"},
         }
-        while True:
-            response = self._client.query(**query)
-            events.extend((int(i["in"]["N"]), int(i["out"]["N"])) for i in response["Items"])
-            if "LastEvaluatedKey" not in response:
-                return events
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        events.extend(
+            (int(i["in"]["N"]), int(i["out"]["N"])) for i in dynamo.query_items(self._client, query)
+        )
+        return events
 
     def list_sensors(
         self, limit: int, next_token: str | None, prefixes: list[str] | None = None

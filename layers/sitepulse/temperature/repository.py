@@ -194,8 +194,7 @@ class TemperatureRepository:
             request = {
                 self._table: [{"PutRequest": {"Item": dynamo.to_item(i)}} for i in items[start : start + 25]]
             }
-            while request:
-                request = self._client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+            dynamo.batch_write(self._client, request)
         return len(unique)
 
     # ------------------------------------------------------------------ reads
@@ -257,12 +256,7 @@ class TemperatureRepository:
             "ExpressionAttributeValues": dynamo.to_item({":pk": pk, ":first": first_sk, ":last": last_sk}),
             "ConsistentRead": True,
         }
-        while True:
-            response = self._client.query(**query)
-            yield from response["Items"]
-            if "LastEvaluatedKey" not in response:
-                return
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return dynamo.query_items(self._client, query)
 
     def room_exists(self, building: str, room: str) -> bool:
         response = self._client.get_item(
