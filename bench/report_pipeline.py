@@ -97,7 +97,7 @@ def in_process(segment_mib: int) -> dict[str, Any]:
     from sitepulse.store_uptime.report.pipeline import ReportPipeline
     from sitepulse.store_uptime.report.repository import ReportRepository
     from sitepulse.store_uptime.report.rows import build_report, report_csv_bytes
-    from sitepulse.store_uptime.report.steps import FinalizeInput, PrepareInput, ShardInput
+    from sitepulse.store_uptime.report.step_payloads import FinalizeInput, PrepareInput, ShardInput
     from tests.unit.store_uptime.conftest import make_runner
 
     stack = load_stack(ROOT / "template.yaml")

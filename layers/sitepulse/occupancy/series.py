@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sitepulse.common.series import SeriesRules
+from sitepulse.common.series_range import SeriesRules
 from sitepulse.occupancy.buckets import buckets_of, floor_at_zero, net_before_minute
 
 OCCUPANCY_SERIES = SeriesRules(

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sitepulse.common.errors import ConflictError, InvalidInputError, KeyTakenError, NotFoundError
-from sitepulse.common.series import series_range
+from sitepulse.common.series_range import series_range
 from sitepulse.common.timestamps import format_instant, parse_instant, utc_now
 from sitepulse.occupancy.buckets import floor_at_zero, net_before_hour
 from sitepulse.occupancy.models import (
