@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from sitepulse.common.aws import is_transient
 from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError, ServiceUnavailableError
-from sitepulse.common.timestamps import format_instant, utc_now
+from sitepulse.common.timestamps import format_instant, parse_instant, utc_now
 from sitepulse.store_uptime.report.models import (
     LegacyReportStatus,
     Progress,
@@ -121,7 +121,7 @@ def past_deadline(record: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The record as clients see it: Running past the deadline reads as Failed."""
     if record.get("status") != RUNNING or not record.get("created_at"):
         return record
-    created = datetime.fromisoformat(str(record["created_at"]).replace("Z", "+00:00"))
+    created = parse_instant(str(record["created_at"]))
     if (now - created).total_seconds() <= RUNNING_DEADLINE_SECONDS:
         return record
     minutes = RUNNING_DEADLINE_SECONDS // 60
