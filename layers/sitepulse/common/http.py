@@ -16,6 +16,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.shared.version import VERSION as POWERTOOLS_VERSION
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -31,6 +32,7 @@ from sitepulse.common.errors import (
     validation_message,
 )
 from sitepulse.common.observability import logger, metrics, tracer
+from sitepulse.common.pinned import POWERTOOLS, require_version
 
 # API Gateway accepts up to 10 MB; no route of ours needs more than a few KB.
 MAX_BODY_BYTES = 256 * 1024
@@ -71,6 +73,9 @@ def stored_response(body: dict[str, Any], created: bool) -> Response:
 
 
 _PATH_PARAMETER = re.compile(r"(<\w+>)")  # a `<name>` placeholder of a route rule
+# `_compile_regex` below overrides a private Powertools method (no public hook sets what a path
+# parameter matches): checked against the version it was written for, at import.
+require_version("aws-lambda-powertools", POWERTOOLS_VERSION, POWERTOOLS, "common.http's _compile_regex")
 
 
 class _GatewayDecodedPathResolver(APIGatewayHttpResolver):
