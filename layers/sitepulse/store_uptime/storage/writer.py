@@ -141,7 +141,11 @@ class StoreDataWriter:
             return self._first_days.setdefault(bucket, first_days), queries
 
     def raise_latest_poll(self, epoch_us: int) -> int:
-        """Move the latest-poll instant forward to `epoch_us`; returns requests sent."""
+        """Move the latest-poll instant forward to `epoch_us`; returns requests sent.
+
+        A conditional write, but no idempotent create (`common.idempotent.write_once`): the
+        item holds a running maximum that every ingestion moves forward, so a refused condition
+        means a later instant is already stored, which is the outcome wanted, not a conflict."""
         with self._lock:
             if self._latest_us is not None and self._latest_us >= epoch_us:
                 return 0
