@@ -24,10 +24,15 @@ from sitepulse.store_uptime.engine.timestamps import (
     datetime_to_us,
     parse_timestamp_us,
 )
-from sitepulse.store_uptime.engine.uptime import StatusTimeline, pack_poll, polls_up_to
+from sitepulse.store_uptime.engine.uptime import pack_poll
 from sitepulse.store_uptime.engine.uptime_arrays import sorted_polls, timelines, window_times
 from sitepulse.store_uptime.report.array_rows import build_array_report
-from sitepulse.store_uptime.report.rows import build_report, compute_store_uptime_packed
+from tests.unit.store_uptime.engine.scalar_oracle import (
+    StatusTimeline,
+    build_report,
+    compute_store_uptime_packed,
+    polls_up_to,
+)
 
 # Weeks around DST changes (New York 2023-03-12 and 2023-11-05, Berlin 2023-03-26, Lord Howe's
 # half-hour shift 2023-04-02) and a quiet January week.
