@@ -10,6 +10,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from sitepulse.common.errors import ServiceUnavailableError
 from sitepulse.common.retry import UNPROCESSED, RetryPolicy
 
 _serializer = TypeSerializer()
@@ -25,8 +26,10 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _deserializer.deserialize(value) for key, value in item.items()}
 
 
-class UnprocessedError(RuntimeError):
-    """DynamoDB kept handing back part of a batch (sustained throttling): the caller retries later."""
+class UnprocessedError(ServiceUnavailableError):
+    """DynamoDB kept handing back part of a batch (sustained throttling): the caller retries later
+    (an API answers 503 + Retry-After). Safe: a batch reads, or puts items whose content is fully
+    determined by their key, so sending it again writes the same thing."""
 
 
 def query_pages(client: Any, query: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -66,7 +69,9 @@ def batch_get(
         if attempt + 1 < policy.attempts:
             policy.wait(attempt)
     keys = sum(len(request["Keys"]) for request in pending.values())
-    raise UnprocessedError(f"{keys} keys still unprocessed after {policy.attempts} attempts")
+    raise UnprocessedError(
+        f"{keys} keys still unprocessed after {policy.attempts} attempts", policy.retry_after_seconds
+    )
 
 
 def batch_write(client: Any, request_items: Mapping[str, Any], policy: RetryPolicy = UNPROCESSED) -> int:
@@ -80,7 +85,9 @@ def batch_write(client: Any, request_items: Mapping[str, Any], policy: RetryPoli
         if attempt + 1 < policy.attempts:
             policy.wait(attempt)
     items = sum(len(requests) for requests in pending.values())
-    raise UnprocessedError(f"{items} items still unprocessed after {policy.attempts} attempts")
+    raise UnprocessedError(
+        f"{items} items still unprocessed after {policy.attempts} attempts", policy.retry_after_seconds
+    )
 
 
 def as_int(value: Any) -> int:

@@ -9,6 +9,7 @@ import pytest
 from moto import mock_aws
 
 from sitepulse.common import dynamo
+from sitepulse.common.errors import ServiceUnavailableError
 from sitepulse.common.retry import RetryPolicy
 
 
@@ -87,8 +88,9 @@ def test_batch_get_resends_unprocessed_keys_with_backoff() -> None:
 def test_batch_get_gives_up_loudly() -> None:
     waits: list[float] = []
     client = Throttled(refusals=10)
-    with pytest.raises(dynamo.UnprocessedError, match="1 keys still unprocessed after 3 attempts"):
+    with pytest.raises(dynamo.UnprocessedError, match="1 keys still unprocessed after 3 attempts") as raised:
         dynamo.batch_get(client, {"t": {"Keys": _keys(5)}}, RetryPolicy(attempts=3, sleep=waits.append))
+    assert isinstance(raised.value, ServiceUnavailableError)  # an API answers 503 + Retry-After
     assert len(waits) == 2  # no pointless wait after the last attempt
 
 
