@@ -102,9 +102,7 @@ def _seed(client: Any, table: str) -> tuple[int, int]:
             flush()
 
     def flush() -> None:
-        pending: dict[str, Any] = {table: requests[:]}
-        while pending:
-            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+        dynamo.batch_write(client, {table: requests[:]})
         requests.clear()
 
     for event_id in range(1, EVENTS + 1):

@@ -48,7 +48,7 @@ def _get(
     module: Any, path: str, route: str, query: dict[str, str], params: dict[str, str] | None = None
 ) -> Any:
     response = module.handler(
-        api_event("GET", path, query=query, route=f"GET {route}", params=params), CONTEXT
+        api_event("GET", path, query=query, route_key=f"GET {route}", path_parameters=params), CONTEXT
     )
     assert response["statusCode"] == 200, response  # noqa: S101 — a development-tool invariant (never run in Lambda), not input validation
     return response

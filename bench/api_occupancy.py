@@ -107,9 +107,9 @@ def _apply_update(items: dict[tuple[str, str], dict[str, Any]], update: dict[str
 
 
 def _batch_write(client: Any, table: str, requests: list[dict[str, Any]]) -> None:
-    pending: dict[str, Any] = {table: requests[:]}
-    while pending:
-        pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+    from sitepulse.common import dynamo  # the layer is on sys.path once the bench environment is set
+
+    dynamo.batch_write(client, {table: requests[:]})
     requests.clear()
 
 
@@ -125,9 +125,9 @@ def _calls(read: Any, write: Any, sensor: str, probe: datetime, read_meter: Cost
     path = f"/api/sensors/{sensor}/occupancy"
     route = "GET /api/sensors/{sensor}/occupancy"
     params = {"sensor": sensor}
-    now_event = api_event("GET", path, route=route, params=params)
+    now_event = api_event("GET", path, route_key=route, path_parameters=params)
     at = probe.strftime("%Y-%m-%dT%H:%M:%SZ")
-    at_event = api_event("GET", path, query={"atInstant": at}, route=route, params=params)
+    at_event = api_event("GET", path, query={"atInstant": at}, route_key=route, path_parameters=params)
     offsets = iter(range(10**9))
 
     def post_new_event() -> Any:

@@ -34,6 +34,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.cold_start_replay import require_pinned_botocore
+
 REPO = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.3
 BASELINE = "boto3 client (baseline)"
@@ -193,6 +195,7 @@ def measure(rounds: int, only: set[str] | None = None, deployed: bool = True) ->
     /opt, no bytecode written at import; otherwise the source tree with its cached bytecode."""
     every = api_functions()
     functions = {name: spec for name, spec in every.items() if not only or name in only}
+    require_pinned_botocore()  # the measured interpreters replay through private botocore methods
     record_replies()
     layers, bare, extra = REPO / "layers", None, {}
     if deployed:

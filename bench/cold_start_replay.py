@@ -8,6 +8,12 @@ handler, in one moto backend, writes before reads (so the reads find what the wr
 and answer 200 like a warm system would), and keeps, per function, the HTTP status, headers
 and body of every AWS response in call order, plus the handler's own status code.
 
+Both sides patch private botocore methods (`Endpoint._send`, `Endpoint._get_response`): a
+`before-send` event handler, botocore's public hook, would have to be registered on every
+client the handler creates, which the measured handler code does not expose. So both check the
+botocore version first (`require_pinned_botocore`; the cold-start bench checks it before it
+starts the measured interpreters, so `install` itself imports nothing more).
+
 Replaying (`install`) patches `botocore.endpoint.Endpoint._send`, the one place botocore
 hands a signed request to the network: everything above it (parameter validation,
 serialization, endpoint rules, signing, response parsing, retries) runs as in AWS, so the
@@ -68,6 +74,20 @@ class LambdaContext:
         return 15_000
 
 
+def require_pinned_botocore() -> None:
+    """Refuse a botocore other than the one these private-method patches were written for."""
+    from pathlib import Path
+
+    import botocore
+
+    layers = str(Path(__file__).resolve().parent.parent / "layers")
+    if layers not in sys.path:
+        sys.path.append(layers)  # the guard lives in the layer (`sitepulse.common.pinned`)
+    from sitepulse.common.pinned import BOTOCORE, require_version
+
+    require_version("botocore", botocore.__version__, BOTOCORE, "bench.cold_start_replay")
+
+
 def install(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Answer botocore's requests with `replies`, in order; returns the list it pops from
     (empty once every recorded call was made)."""
@@ -101,6 +121,7 @@ def record(out: Path) -> None:
     from local.provision import provision
     from local.template import load_stack
 
+    require_pinned_botocore()
     stack = load_stack(repo / "template.yaml")
     bench_environment(stack)
     calls: list[dict[str, Any]] = []

@@ -1,13 +1,14 @@
-"""What every API benchmark needs: the environment, a Lambda context, payload v2 events,
-and DynamoDB's item-size rule for estimating capacity units."""
+"""What every API benchmark needs: the environment, a Lambda context, payload v2 events (the
+local gateway's, `local.api_events`), and DynamoDB's item-size rule for estimating capacity units."""
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 from local import moto_patches
+from local.api_events import api_event as build_api_event
+from local.api_events import every_scope_grant
 from local.inprocess import LambdaContext, merged_environment
 from local.template import Stack
 
@@ -34,69 +35,12 @@ def bench_environment(stack: Stack) -> None:
 
 
 def api_event(
-    method: str,
-    path: str,
-    body: Any = None,
-    query: dict[str, str] | None = None,
-    route: str | None = None,
-    params: dict[str, str] | None = None,
+    method: str, path: str, body: Any = None, query: dict[str, str] | None = None, **kwargs: Any
 ) -> dict[str, Any]:
-    """An API Gateway HTTP API payload v2.0 event, authorized as an every-scope key (the context
-    the authorizer passes), with the template's route key and path parameters."""
-    if route is None:
-        route, matched_params = _template_route(method, path)
-        params = params or matched_params or None
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": route,
-        "rawPath": path,
-        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
-        "headers": {"content-type": "application/json"},
-        "requestContext": {
-            "http": {"method": method, "path": path},
-            "requestId": "bench",
-            "routeKey": route,
-            "stage": "$default",
-            "authorizer": {"lambda": bench_key_context()},
-        },
-        "isBase64Encoded": False,
-    }
-    if query:
-        event["queryStringParameters"] = query
-    if params:
-        event["pathParameters"] = params
-    if body is not None:
-        event["body"] = json.dumps(body)
-    return event
-
-
-_router: Any = None
-
-
-def _template_route(method: str, path: str) -> tuple[str, dict[str, str]]:
-    global _router
-    if _router is None:
-        from local.gateway import Router
-        from local.stack import ROOT
-        from local.template import load_stack
-
-        _router = Router(load_stack(ROOT / "template.yaml").routes)
-    matched = _router.match(method, path)
-    return (matched[0].route_key, matched[1]) if matched else (f"{method} {path}", {})
-
-
-def bench_key_context() -> dict[str, str]:
-    from sitepulse.access.models import ApiKeyRecord, grant_context
-    from sitepulse.access.scopes import ALL_SCOPES
-
-    record = ApiKeyRecord(
-        key_id="benchkey2345abcd",
-        name="bench",
-        scopes=list(ALL_SCOPES),
-        secret_hash="0" * 64,
-        created_at="2024-01-01T00:00:00Z",
-    )
-    return grant_context(record)
+    """The local gateway's event for this request (`local.api_events.api_event`), authorized as
+    the benchmarks' every-scope key."""
+    grant = every_scope_grant(key_id="benchkey2345abcd", name="bench")
+    return build_api_event(method, path, body, query, authorizer=grant, **kwargs)
 
 
 def _attribute_bytes(value: dict[str, Any]) -> int:

@@ -6,7 +6,7 @@
    with the real ingestion code, counting DynamoDB requests by operation; then run the
    report steps (prepare, every shard, finalize) with the real handlers' code, measuring
    each shard's compute time, reads and peak memory, and check the CSV against the offline
-   engine (`sitepulse.store_uptime.report.rows.build_report`) on the same files.
+   engine (the tests' per-store oracle, `scalar_oracle.build_report`) on the same files.
 2. The local stack (`python -m local`, moto server, real state machine) end to end over
    HTTP: upload, `python -m local.invoke --function IngestFunction` (what `make ingest`
    runs), POST /api/reports, poll until Complete, download through the presigned URL.
@@ -98,9 +98,10 @@ def in_process(segment_mib: int) -> dict[str, Any]:
     )
     from sitepulse.store_uptime.report.pipeline import ReportPipeline
     from sitepulse.store_uptime.report.repository import ReportRepository
-    from sitepulse.store_uptime.report.rows import build_report, report_csv_bytes
-    from sitepulse.store_uptime.report.steps import FinalizeInput, PrepareInput, ShardInput
+    from sitepulse.store_uptime.report.rows import report_csv_bytes
+    from sitepulse.store_uptime.report.step_payloads import FinalizeInput, PrepareInput, ShardInput
     from tests.unit.store_uptime.conftest import make_runner
+    from tests.unit.store_uptime.engine.scalar_oracle import build_report
 
     stack = load_stack(ROOT / "template.yaml")
     os.environ.update(

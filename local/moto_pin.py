@@ -1,7 +1,9 @@
 """The moto version the local patches were written against (requirements-dev.txt pins it).
 
-`moto_patches`, `moto_dynamodb` and `lambda_bridge` replace private moto methods; against
-another moto they could silently change behaviour, so they refuse to install instead.
+`moto_patches`, `moto_dynamodb`, `lambda_bridge` and `moto_server` replace private moto
+methods; against another moto they could silently change behaviour, so they refuse to install
+instead. (The same guard as the layer's `sitepulse.common.pinned`, kept here because `local`
+must import without the layer on `sys.path`.)
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from local.moto_pin import require_pinned_moto
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -40,9 +42,13 @@ class SerialisedDynamoDB:
 
 class LocalMotoServer(ThreadedMotoServer):
     """moto's threaded server, DynamoDB serialised, optionally behind more WSGI middleware
-    (the stack puts `local.aws_actions.ActionRecorder` in front)."""
+    (the stack puts `local.aws_actions.ActionRecorder` in front).
+
+    moto's server takes no WSGI middleware, so this overrides its private `_server_entry` (and
+    the private attributes it sets): refused against any moto but the pinned one."""
 
     def __init__(self, *args: Any, middleware: Callable[[WsgiApp], WsgiApp] | None = None, **kwargs: Any):
+        require_pinned_moto("local.moto_server")
         super().__init__(*args, **kwargs)
         self._middleware = middleware
 

@@ -16,14 +16,14 @@ from typing import Any
 
 def function_statements(template_path: str) -> dict[str, list[dict[str, Any]]]:
     from samcli.yamlhelper import yaml_parse
-    from samtranslator.translator.managed_policy_translator import ManagedPolicyLoader
     from samtranslator.translator.transform import transform
 
-    class NoManagedPolicies(ManagedPolicyLoader):
-        """Managed policies are looked up in IAM; locally they are kept by name, unexpanded."""
+    class NoManagedPolicies:
+        """Managed policies are looked up in IAM; locally they are kept by name, unexpanded.
 
-        def __init__(self) -> None:
-            pass
+        `transform` only ever calls the loader's public `load()` (the interface the translator
+        documents for its loader), so this is a loader of its own rather than a subclass of
+        `ManagedPolicyLoader` that skips its constructor (and the IAM client it would build)."""
 
         def load(self) -> dict[str, str]:
             return {}

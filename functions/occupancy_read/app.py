@@ -11,7 +11,7 @@ from sitepulse.access.edge import current_limits
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.openapi_responses import api_responses, linked
 from sitepulse.common.pagination import DEFAULT_PAGE_SIZE, TOKEN_QUERY, PageLimit
-from sitepulse.common.series_query import series_query
+from sitepulse.common.series_params import series_params
 from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
 from sitepulse.common.timestamps import INSTANT_QUERY, MAX_LENGTH
 from sitepulse.occupancy.models import SENSOR_PATTERN, Occupancy, OccupancySeries, SensorList
@@ -30,7 +30,7 @@ AtInstant = Annotated[
         json_schema_extra=INSTANT_QUERY,
     ),
 ]
-SeriesFrom, SeriesTo, SeriesStep = series_query(
+SeriesFrom, SeriesTo, SeriesStep = series_params(
     grain="minute",
     default_span="24 h",
     steps="5m … 1d, a whole number of minutes (15m, 1h, PT30M); default 1h",

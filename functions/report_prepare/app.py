@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sitepulse.common.observability import logger
 from sitepulse.store_uptime.report.errors import classify_aws_errors
-from sitepulse.store_uptime.report.steps import PrepareInput
+from sitepulse.store_uptime.report.step_payloads import PrepareInput
 from sitepulse.store_uptime.report.wiring import report_pipeline
 
 step = report_pipeline()

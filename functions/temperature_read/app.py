@@ -12,7 +12,7 @@ from sitepulse.common.durations import DURATION_PATTERN
 from sitepulse.common.http import create_app, lambda_entry
 from sitepulse.common.openapi_responses import api_responses, linked
 from sitepulse.common.pagination import DEFAULT_PAGE_SIZE, TOKEN_QUERY, PageLimit
-from sitepulse.common.series_query import series_query
+from sitepulse.common.series_params import series_params
 from sitepulse.common.timestamps import DESCRIPTION as INSTANT_DESCRIPTION
 from sitepulse.common.timestamps import INSTANT_QUERY, MAX_LENGTH
 from sitepulse.temperature.models import (
@@ -29,7 +29,7 @@ service = temperature_service()
 app = create_app()
 
 IdPath = Annotated[str, Path(pattern=ID_PATTERN, description=ID_DESCRIPTION)]
-SeriesFrom, SeriesTo, SeriesStep = series_query(
+SeriesFrom, SeriesTo, SeriesStep = series_params(
     grain="hour", default_span="7 days", steps="A whole number of hours (1h, 6h, 1d, PT2H); default 1h"
 )
 

@@ -23,10 +23,11 @@ from sitepulse.store_uptime.csv_input.csv_rows import (
     read_timezones_by_store,
 )
 from sitepulse.store_uptime.engine.timestamps import format_timestamp_us, parse_timestamp_us
-from sitepulse.store_uptime.report.rows import build_report, latest_poll_us, report_csv_bytes
+from sitepulse.store_uptime.report.rows import latest_poll_us, report_csv_bytes
 from sitepulse.store_uptime.storage import keys
 from tests.integration.conftest import ROOT, RunningStack
 from tests.integration.http_client import ApiClient
+from tests.unit.store_uptime.engine.scalar_oracle import build_report
 from tests.unit.store_uptime.scenario import END, Scenario, build_scenario
 
 PREFIX = f"it{uuid.uuid4().hex[:8]}-"

@@ -6,30 +6,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from types import ModuleType
-from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
 from local import moto_dynamodb, moto_patches
+from local.api_events import api_event
 from local.function_logs import FunctionLogs
 from local.functions import FunctionRuntime, LocalAws
 from local.inprocess import LambdaContext, load_handler_module, merged_environment
 from local.moto_server import LocalMotoServer
 from local.provision import create_secret, create_table
 from local.template import Stack
-from sitepulse.access.models import ApiKeyRecord, grant_context
-from sitepulse.access.scopes import ALL_SCOPES
 from sitepulse.common import container
-
-ADMIN_RECORD = ApiKeyRecord(
-    key_id="testadminkey2345",
-    name="unit-test admin",
-    scopes=list(ALL_SCOPES),
-    secret_hash="0" * 64,
-    created_at="2024-01-01T00:00:00Z",
-)
 
 MOTO_CONFIG = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}
 
@@ -146,77 +136,6 @@ def lambda_context(name: str = "test-function") -> LambdaContext:
     )
 
 
-def admin_authorizer_context() -> dict[str, Any]:
-    """What the authorizer passes for the demo admin key: every scope, no limits."""
-    return {"lambda": grant_context(ADMIN_RECORD)}
-
-
-def _template_route(method: str, path: str) -> tuple[str, dict[str, str]]:
-    """The template route (`GET /api/sensors/{sensor}/occupancy`) a concrete path matches, as
-    API Gateway puts it in `routeKey`, and its path parameters; the literal path when none matches."""
-    from pathlib import Path
-
-    from local.gateway import Router
-    from local.template import load_stack
-
-    global _ROUTER
-    if _ROUTER is None:
-        _ROUTER = Router(load_stack(Path(__file__).resolve().parents[2] / "template.yaml").routes)
-    matched = _ROUTER.match(method, path)
-    return (matched[0].route_key, matched[1]) if matched else (f"{method} {path}", {})
-
-
-_ROUTER: Any = None
-
-
-def http_event(
-    method: str,
-    path: str,
-    body: Any = None,
-    query: dict[str, str] | None = None,
-    route_key: str | None = None,
-    path_parameters: dict[str, str] | None = None,
-    authorizer: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A minimal but faithful API Gateway HTTP API payload v2.0 event, authorized by default as
-    the admin key (`authorizer` replaces `requestContext.authorizer`; `{}` removes it)."""
-    import json
-    from urllib.parse import urlencode
-
-    template_route, template_params = _template_route(method, path)
-    route_key = route_key or template_route
-    if path_parameters is None and template_params:
-        path_parameters = template_params
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": path,
-        "rawQueryString": urlencode(query or {}),
-        "headers": {"content-type": "application/json", "host": "localhost"},
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "local",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": "pytest",
-            },
-            "requestId": str(uuid.uuid4()),
-            "routeKey": route_key,
-            "stage": "$default",
-            "timeEpoch": 0,
-        },
-        "isBase64Encoded": False,
-    }
-    context = admin_authorizer_context() if authorizer is None else authorizer
-    if context:
-        event["requestContext"]["authorizer"] = context
-    if query:
-        event["queryStringParameters"] = query
-    if path_parameters:
-        event["pathParameters"] = path_parameters
-    if body is not None:
-        event["body"] = body if isinstance(body, str) else json.dumps(body)
-    return event
+http_event = api_event
+"""The local gateway's event for a request (`local.api_events.api_event`), authorized by default
+as an every-scope admin key (`authorizer` replaces `requestContext.authorizer`; `{}` removes it)."""

@@ -252,13 +252,9 @@ class BookingRepository:
             "ConsistentRead": True,
         }
         per_day: dict[date, int] = {}
-        while True:
-            response = self._client.query(**query)
-            for item in response["Items"]:
-                per_day[date.fromisoformat(item["sk"]["S"])] = int(item["bookings"]["N"])
-            if "LastEvaluatedKey" not in response:
-                return per_day
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in dynamo.query_items(self._client, query):
+            per_day[date.fromisoformat(item["sk"]["S"])] = int(item["bookings"]["N"])
+        return per_day
 
     def list_hotels(self, limit: int, next_token: str | None) -> tuple[list[int], str | None]:
         """Hotels with events in id order: one Query on `gsi1` per page."""
@@ -289,7 +285,7 @@ class BookingRepository:
         """A hotel-limited key's listing: reads only its allowed hotels' markers (one BatchGetItem
         of at most 50 keys), never the index of every hotel."""
         keys = [{"pk": {"S": _hotel_pk(hotel)}, "sk": {"S": _HOTEL_SK}} for hotel in sorted(set(allowed))]
-        items = dynamo.batch_get(self._client, self._table, keys, projection="pk")
+        items = dynamo.get_keys(self._client, self._table, keys, projection="pk")
         existing = [item["pk"]["S"].removeprefix("HOTEL#") for item in items]
         names, token = named_page(
             HOTEL_LISTING.name, [str(h) for h in allowed], existing, limit, next_token, sort_key=int

@@ -17,11 +17,13 @@ _ISO = re.compile(
     r"(?:T(?:(?P<h>\d{1,12})H)?(?:(?P<m>\d{1,12})M)?(?:(?P<s>\d{1,12})(?:[.,](?P<fraction>\d{1,6}))?S)?)?",
     re.IGNORECASE | re.ASCII,
 )
-# The same grammar for the OpenAPI document (no flags there, hence the [Pp] classes); the bounds
-# (> 0, ≤ 366 days) are checked by `parse_duration` and stated in the parameter's description.
+# The same grammar for the OpenAPI document (no flags there, hence the [Pp] classes). Every digit
+# belongs to an amount, so "some digit is not 0" is exactly "longer than zero": the pattern
+# refuses `0d` and `PT0S` as `parse_duration` does. The upper bound (≤ 366 days) is checked by
+# `parse_duration` and stated in the parameter's description.
 _N = r"[0-9]{1,12}"
 DURATION_PATTERN = (
-    rf"^({_N}[smhd]|(?=.*[0-9])(?!.*[Tt]$)[Pp]({_N}[Ww])?({_N}[Dd])?"
+    rf"^(?=.*[1-9])({_N}[smhd]|(?!.*[Tt]$)[Pp]({_N}[Ww])?({_N}[Dd])?"
     rf"([Tt]({_N}[Hh])?({_N}[Mm])?({_N}([.,][0-9]{{1,6}})?[Ss])?)?)$"
 )
 _EXPECTED = "expected <n>s, <n>m, <n>h, <n>d (e.g. 15m) or an ISO 8601 duration (e.g. PT15M, P1DT2H)"

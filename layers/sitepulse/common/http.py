@@ -12,11 +12,13 @@ import base64
 import json
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.shared.version import VERSION as POWERTOOLS_VERSION
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -33,9 +35,13 @@ from sitepulse.common.errors import (
     validation_message,
 )
 from sitepulse.common.observability import logger, metrics, tracer
+from sitepulse.common.pinned import POWERTOOLS, require_version
 
 # API Gateway accepts up to 10 MB; no route of ours needs more than a few KB.
 MAX_BODY_BYTES = 256 * 1024
+# The body `body_problem` parsed for this invocation, (text, value): Powertools' validation asks
+# its `json_body_deserializer` for the same text and gets this value instead of a second parse.
+_EDGE_BODY: ContextVar[tuple[str, Any] | None] = ContextVar("edge_body", default=None)
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
@@ -73,6 +79,9 @@ def stored_response(body: dict[str, Any], created: bool) -> Response:
 
 
 _PATH_PARAMETER = re.compile(r"(<\w+>)")  # a `<name>` placeholder of a route rule
+# `_compile_regex` below overrides a private Powertools method (no public hook sets what a path
+# parameter matches): checked against the version it was written for, at import.
+require_version("aws-lambda-powertools", POWERTOOLS_VERSION, POWERTOOLS, "common.http's _compile_regex")
 
 
 class _GatewayDecodedPathResolver(APIGatewayHttpResolver):
@@ -93,8 +102,16 @@ class _GatewayDecodedPathResolver(APIGatewayHttpResolver):
         return re.compile(base_regex.format(_PATH_PARAMETER.sub(r"(?P\1[^/]+)", rule)))
 
 
+def _edge_parsed_json(text: str) -> Any:
+    """Powertools' body deserializer: the value the edge parsed from this text, else a parse."""
+    parsed = _EDGE_BODY.get()
+    if parsed is not None and parsed[0] == text:
+        return parsed[1]
+    return json.loads(text)
+
+
 def create_app() -> APIGatewayHttpResolver:
-    app = _GatewayDecodedPathResolver(enable_validation=True)
+    app = _GatewayDecodedPathResolver(enable_validation=True, json_body_deserializer=_edge_parsed_json)
 
     @app.exception_handler(RequestValidationError)
     def _validation(exc: RequestValidationError) -> Response:
@@ -156,6 +173,7 @@ def _plain_response(status: int, message: str, errors: list[FieldError] | None =
 def body_problem(event: dict[str, Any]) -> dict[str, Any] | None:
     """A 400/413 response for bodies no route should see: too large, not JSON,
     NaN/Infinity, or nested deeper than the parser can take."""
+    _EDGE_BODY.set(None)
     method = event.get("requestContext", {}).get("http", {}).get("method", "")
     body = event.get("body")
     if method not in _BODY_METHODS or not body:
@@ -177,6 +195,7 @@ def body_problem(event: dict[str, Any]) -> dict[str, Any] | None:
         return _plain_response(
             *_validation_answer(FieldError(field="body", message="expected a JSON object"))
         )
+    _EDGE_BODY.set((body, parsed))  # parsed once: Powertools reuses it (`_edge_parsed_json`)
     # The API speaks JSON only: a client that forgot Content-Type still sent JSON.
     headers = event.setdefault("headers", {})
     headers["content-type"] = content_types.APPLICATION_JSON

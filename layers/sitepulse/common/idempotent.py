@@ -12,18 +12,17 @@ or in a transaction with the aggregates it feeds, told apart as created / replay
   equal → `WriteOutcome(stored, created=False)` (a replay changes nothing); different →
   `KeyTakenError(stored)` (409).
 * Contention (`TransactionConflict`, or a domain condition that `on_cancelled` says is
-  `Retry.BACKOFF`, e.g. an optimistic lock) is retried under ONE policy, `CONTENTION`:
-  full jitter, bounded. When it is exhausted: `ServiceUnavailableError` (503 + Retry-After);
-  nothing was written, so the client's retry is safe. `Retry.NOW` re-plans at once (a domain
-  condition that changes the plan, e.g. a late reading must not move "latest").
+  `Retry.BACKOFF`, e.g. an optimistic lock) is retried under the layer's one retry policy
+  (`sitepulse.common.retry.CONTENTION`: full jitter, bounded). When it is exhausted:
+  `ServiceUnavailableError` (503 + Retry-After); nothing was written, so the client's retry
+  is safe. `Retry.NOW` re-plans at once (a domain condition that changes the plan, e.g. a
+  late reading must not move "latest").
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -31,6 +30,7 @@ from botocore.exceptions import ClientError
 
 from sitepulse.common import dynamo
 from sitepulse.common.errors import KeyTakenError, ServiceUnavailableError
+from sitepulse.common.retry import CONTENTION, RetryPolicy
 
 _CONDITION_FAILED = "ConditionalCheckFailed"
 
@@ -45,29 +45,6 @@ class Retry(Enum):
     NOW = "now"  # re-plan and send again at once (bounded by the policy's attempts)
     BACKOFF = "backoff"  # contention: wait (jittered) and re-plan
 
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Full-jitter exponential backoff: attempt k waits uniform(0, min(cap, base * 2**k))."""
-
-    attempts: int = 25
-    base_seconds: float = 0.005
-    cap_seconds: float = 0.2
-    retry_after_seconds: int = 1
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
-
-    def wait(self, attempt: int) -> None:
-        self.sleep(_JITTER.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempt)))
-
-
-# The OS's entropy, not the `random` module's seeded state: under Lambda SnapStart every execution
-# environment resumes the same snapshot, so a state seeded at init would hand the same "random"
-# waits to every container, and colliding writers would collide again.
-_JITTER = random.SystemRandom()
-
-
-CONTENTION = RetryPolicy()
-"""Writers of one aggregate spread out instead of colliding again; worst case ≈ 4 s of waits."""
 
 ALREADY_STORED: Sequence[dict[str, Any]] = ()
 """`plan()`'s answer when the domain already knows the key is taken."""

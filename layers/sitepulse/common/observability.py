@@ -20,6 +20,9 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.shared import constants
 from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
+from aws_lambda_powertools.shared.version import VERSION as POWERTOOLS_VERSION
+
+from sitepulse.common.pinned import POWERTOOLS, require_version
 
 logger = Logger()
 metrics = Metrics()
@@ -28,6 +31,14 @@ metrics = Metrics()
 # subsegment). Powertools' default patches every library the SDK supports, importing each one
 # it finds (requests, httplib, sqlite3, …) at init: ≈ 55 ms more of a cold start, for nothing.
 PATCHED_MODULES = ("botocore",)
+
+
+# `tracing_enabled` mirrors Powertools' private `Tracer._is_tracer_disabled` (importing the Tracer
+# to ask it would cost the X-Ray SDK import this module exists to avoid): checked against the
+# version it mirrors, at import, and compared with the original by a test.
+require_version(
+    "aws-lambda-powertools", POWERTOOLS_VERSION, POWERTOOLS, "common.observability's tracing_enabled"
+)
 
 
 def tracing_enabled() -> bool:

@@ -78,18 +78,20 @@ class IngestionLedger:
                     "ConsistentRead": True,
                 }
             }
-            while request:
-                response = self._client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self._table, []):
-                    values = dynamo.from_item(item)
-                    found[(values["pk"], values["sk"])] = values
-                request = response.get("UnprocessedKeys") or {}
+            for item in dynamo.batch_get(self._client, request)[self._table]:
+                values = dynamo.from_item(item)
+                found[(values["pk"], values["sk"])] = values
         return found
 
     def claim(
         self, obj: IncomingObject, owner: str, now_s: int, lease_s: int, segment_bytes: int, started_at: str
     ) -> Claim | None:
-        """Take the lease, or None when the object is finished or leased by a live run."""
+        """Take the lease, or None when the object is finished or leased by a live run.
+
+        Not `common.idempotent.write_once`: that writes a value once and compares replays with
+        it, while a claim is a lease that expires and passes from run to run (the condition
+        takes an expired or own lease as well as a new object), and a refused claim is no
+        conflict to report but an object to leave to the run that holds it."""
         try:
             response = self._client.update_item(
                 TableName=self._table,

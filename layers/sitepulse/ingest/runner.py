@@ -28,7 +28,7 @@ from sitepulse.common.timestamps import format_instant, utc_now
 from sitepulse.ingest.csv_lines import MissingColumnsError, RowError
 from sitepulse.ingest.ledger import DONE, FAILED, PROCESSING, Claim, IngestionLedger, LeaseLostError
 from sitepulse.ingest.objects import IncomingObject, list_incoming
-from sitepulse.ingest.rejected import RejectedRows
+from sitepulse.ingest.rejected_store import RejectedRows
 from sitepulse.ingest.segments import (
     HEADER_PROBE_BYTES,
     HeaderTooLongError,

@@ -175,26 +175,35 @@ class OccupancyRepository:
             hour_events=self._events_between(_events_pk(sensor, moment), names.hour_start, moment),
         )
 
-    def aggregate_items(self, sensor: str, sort_keys: list[str]) -> dict[str, dict[str, Any]]:
-        """Month / day / hour aggregate items by sort key (missing ones are absent):
-        ⌈len(sort_keys) / 100⌉ BatchGetItem requests (DynamoDB's limit per request)."""
+    def series_inputs(
+        self, sensor: str, sort_keys: list[str], instants: list[datetime]
+    ) -> tuple[dict[str, dict[str, Any]], dict[datetime, int]]:
+        """Month / day / hour aggregate items by sort key (missing ones are absent), and the net
+        (in − out) of the event at exactly each instant, if there is one: (sensor, ts) is the
+        events' idempotency key, so an instant holds at most one. ⌈(unique sort keys + instants)
+        / 100⌉ BatchGetItem requests (DynamoDB's limit per request)."""
         pk = _sensor_pk(sensor)
+        keys = [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in sorted(set(sort_keys))]
+        event_instants = {_event_sk(moment): moment for moment in instants}
+        keys += [
+            {"pk": {"S": _events_pk(sensor, moment)}, "sk": {"S": sk}}
+            for sk, moment in event_instants.items()
+        ]
         found: dict[str, dict[str, Any]] = {}
-        unique = sorted(set(sort_keys))
-        for start in range(0, len(unique), _BATCH_GET_LIMIT):
-            chunk = unique[start : start + _BATCH_GET_LIMIT]
-            found |= self._batch_get([{"pk": {"S": pk}, "sk": {"S": sk}} for sk in chunk])
-        return found
+        for start in range(0, len(keys), _BATCH_GET_LIMIT):
+            found |= self._batch_get(keys[start : start + _BATCH_GET_LIMIT])
+        exact: dict[datetime, int] = {}
+        for sk, moment in event_instants.items():
+            item = found.pop(sk, None)  # event sort keys never collide with aggregate ones
+            if item is not None:
+                exact[moment] = int(item["in"]) - int(item["out"])
+        return found, exact
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
-        request: dict[str, Any] = {self._table: {"Keys": keys}}
-        while request:
-            response = self._client.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(self._table, []):
-                values = dynamo.from_item(item)
-                found[values["sk"]] = values
-            request = response.get("UnprocessedKeys") or {}
+        for item in dynamo.batch_get(self._client, {self._table: {"Keys": keys}})[self._table]:
+            values = dynamo.from_item(item)
+            found[values["sk"]] = values
         return found
 
     def _events_between(self, pk: str, start: datetime, end: datetime) -> list[tuple[int, int]]:
@@ -208,12 +217,10 @@ class OccupancyRepository:
             "ProjectionExpression": "#in, #out",
             "ExpressionAttributeNames": {"#in": "in", "#out": "out"},
         }
-        while True:
-            response = self._client.query(**query)
-            events.extend((int(i["in"]["N"]), int(i["out"]["N"])) for i in response["Items"])
-            if "LastEvaluatedKey" not in response:
-                return events
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        events.extend(
+            (int(i["in"]["N"]), int(i["out"]["N"])) for i in dynamo.query_items(self._client, query)
+        )
+        return events
 
     def list_sensors(
         self, limit: int, next_token: str | None, prefixes: list[str] | None = None

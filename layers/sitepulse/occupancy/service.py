@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sitepulse.common.errors import ConflictError, InvalidInputError, KeyTakenError, NotFoundError
-from sitepulse.common.series import series_range
+from sitepulse.common.series_range import series_range
 from sitepulse.common.timestamps import format_instant, parse_instant, utc_now
 from sitepulse.occupancy.buckets import floor_at_zero, net_before_hour
 from sitepulse.occupancy.models import (
@@ -50,20 +50,25 @@ class OccupancyService:
         return Occupancy(sensor=sensor, inside=floor_at_zero(net), at=format_instant(moment))
 
     def series(self, sensor: str, start: str | None, end: str | None, step: str | None) -> OccupancySeries:
-        """People inside at the end of each step: 1 GetItem + ⌈aggregate keys / 100⌉ BatchGetItem."""
+        """People inside at the end of each step (events with ts <= the point's instant, as
+        `occupancy(at_instant=...)` counts them): 1 GetItem + ⌈(aggregate keys + points) / 100⌉
+        BatchGetItem."""
         span = series_range(OCCUPANCY_SERIES, start, end, step, self._clock)
         summary = self._repository.summary(sensor)
         if summary is None:
             raise NotFoundError(f"unknown sensor {sensor!r}")
         ends = [finish for _, finish in span.steps()]
-        items = self._repository.aggregate_items(sensor, [key for at in ends for key in aggregate_keys(at)])
+        items, exact = self._repository.series_inputs(
+            sensor, [key for at in ends for key in aggregate_keys(at)], ends
+        )
         return OccupancySeries(
             sensor=sensor,
             from_=format_instant(span.start),
             to=format_instant(span.end),
             step=step if step is not None else OCCUPANCY_SERIES.default_step,
             points=[
-                OccupancyPoint(at=format_instant(at), inside=inside_at(at, summary, items)) for at in ends
+                OccupancyPoint(at=format_instant(at), inside=inside_at(at, summary, items, exact.get(at, 0)))
+                for at in ends
             ],
         )
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from sitepulse.ingest.rejected_rows import iter_rejected_csv
+from sitepulse.ingest.rejected_csv import iter_rejected_csv
 from sitepulse.store_uptime.csv_input.csv_rows import (
     BinaryReader,
     MissingColumnsError,

@@ -194,8 +194,7 @@ class TemperatureRepository:
             request = {
                 self._table: [{"PutRequest": {"Item": dynamo.to_item(i)}} for i in items[start : start + 25]]
             }
-            while request:
-                request = self._client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+            dynamo.batch_write(self._client, request)
         return len(unique)
 
     # ------------------------------------------------------------------ reads
@@ -255,7 +254,7 @@ class TemperatureRepository:
         """A building-limited key's listing: reads only its allowed buildings' markers (one
         BatchGetItem of at most 50 keys), never the index of every building."""
         keys = [dynamo.to_item({"pk": building_pk(name), "sk": BUILDING_SK}) for name in sorted(set(allowed))]
-        items = dynamo.batch_get(self._client, self._table, keys, projection="gsi1sk")
+        items = dynamo.get_keys(self._client, self._table, keys, projection="gsi1sk")
         existing = [item["gsi1sk"]["S"] for item in items if "gsi1sk" in item]
         return named_page(BUILDING_LISTING.name, allowed, existing, limit, next_token)
 
@@ -267,12 +266,7 @@ class TemperatureRepository:
             "ExpressionAttributeValues": dynamo.to_item({":pk": pk, ":first": first_sk, ":last": last_sk}),
             "ConsistentRead": True,
         }
-        while True:
-            response = self._client.query(**query)
-            yield from response["Items"]
-            if "LastEvaluatedKey" not in response:
-                return
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return dynamo.query_items(self._client, query)
 
     def room_exists(self, building: str, room: str) -> bool:
         response = self._client.get_item(

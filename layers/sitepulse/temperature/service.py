@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sitepulse.common.durations import DEFAULT_DURATION, parse_duration
 from sitepulse.common.errors import ConflictError, InvalidInputError, KeyTakenError, NotFoundError
-from sitepulse.common.series import SeriesRules, series_range
+from sitepulse.common.series_range import SeriesRules, series_range
 from sitepulse.common.timestamps import format_instant, parse_instant, utc_now
 from sitepulse.temperature.models import (
     AverageTemperature,

@@ -12,7 +12,8 @@ from botocore.exceptions import ClientError
 
 from sitepulse.common import dynamo
 from sitepulse.common.errors import ConflictError, KeyTakenError, ServiceUnavailableError
-from sitepulse.common.idempotent import ALREADY_STORED, Retry, RetryPolicy, write_once
+from sitepulse.common.idempotent import ALREADY_STORED, Retry, write_once
+from sitepulse.common.retry import RetryPolicy
 
 
 def cancelled(*codes: str, item: dict[str, Any] | None = None) -> ClientError:

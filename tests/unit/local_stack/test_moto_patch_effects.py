@@ -23,6 +23,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from local import lambda_bridge, moto_dynamodb, moto_patches
 from local.inprocess import InProcessRuntime
 from local.moto_pin import PINNED_MOTO, MotoVersionError
+from local.moto_server import LocalMotoServer
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -154,7 +155,13 @@ def test_item_writes_in_process_hold_one_lock(client: Any) -> None:
 
 def test_patches_refuse_another_moto_version(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(moto, "__version__", "5.3.0")
-    for install in (moto_patches.install, moto_dynamodb.install, lambda: lambda_bridge.install(None)):  # type: ignore[arg-type]
+    installs = (
+        moto_patches.install,
+        moto_dynamodb.install,
+        lambda: lambda_bridge.install(None),  # type: ignore[arg-type]
+        lambda: LocalMotoServer(port=0),
+    )
+    for install in installs:
         with pytest.raises(MotoVersionError, match=r"moto 5\.3\.0 is installed.*moto\[server\]==5\.2\.5"):
             install()
 

@@ -46,7 +46,7 @@ def post(write: ModuleType, sensor: str, ts: datetime, in_count: int, out_count:
 
 
 def brute_inside(events: list[tuple[datetime, int, int]], at: datetime) -> int:
-    return max(sum(i - o for ts, i, o in events if ts < at), 0)
+    return max(sum(i - o for ts, i, o in events if ts <= at), 0)
 
 
 def test_series_matches_brute_force_on_random_out_of_order_events(
@@ -96,13 +96,52 @@ def test_series_matches_brute_force_on_random_out_of_order_events(
             assert point["inside"] == brute_inside(events, at), (step, start, end, point)
 
 
-def test_boundary_event_counts_in_the_next_step(write: ModuleType, read: ModuleType) -> None:
+def instant(read: ModuleType, sensor: str, at: str) -> int:
+    event = http_event(
+        "GET",
+        f"/api/sensors/{sensor}/occupancy",
+        query={"atInstant": at},
+        route_key="GET /api/sensors/{sensor}/occupancy",
+        path_parameters={"sensor": sensor},
+    )
+    response = read.handler(event, lambda_context())
+    assert response["statusCode"] == 200, response
+    return json.loads(response["body"])["inside"]
+
+
+def test_boundary_event_counts_at_its_own_point(write: ModuleType, read: ModuleType) -> None:
     post(write, "b", datetime(2024, 3, 1, 10, 0, tzinfo=UTC), 5, 0)
+    post(write, "b", datetime(2024, 3, 1, 10, 0, 0, 1, tzinfo=UTC), 0, 1)  # 1 µs later: not at 10:00
     _, body = series(
         read, "b", **{"from": "2024-03-01T09:00:00Z", "to": "2024-03-01T11:00:00Z", "step": "1h"}
     )
-    assert [p["inside"] for p in body["points"]] == [0, 5]
+    assert [p["inside"] for p in body["points"]] == [5, 4]
     assert [p["at"] for p in body["points"]] == ["2024-03-01T10:00:00Z", "2024-03-01T11:00:00Z"]
+
+
+def test_every_point_equals_the_instant_reading_with_events_on_step_boundaries(
+    write: ModuleType, read: ModuleType
+) -> None:
+    """Events exactly at points, on hour / day / month boundaries, and just around them."""
+    rng = random.Random(7)
+    start = datetime(2024, 1, 31, 22, tzinfo=UTC)
+    for minutes in range(0, 6 * 60, 15):
+        at = start + timedelta(minutes=minutes)
+        post(write, "edge", at, rng.randrange(0, 5), rng.randrange(0, 4))
+        if rng.random() < 0.5:
+            post(write, "edge", at - timedelta(microseconds=1), rng.randrange(0, 3), rng.randrange(0, 3))
+    _, body = series(
+        read,
+        "edge",
+        **{
+            "from": format_instant(start - timedelta(minutes=15)),
+            "to": format_instant(start + timedelta(hours=6)),
+            "step": "15m",
+        },
+    )
+    assert len(body["points"]) == 25
+    for point in body["points"]:
+        assert point["inside"] == instant(read, "edge", point["at"]), point
 
 
 def test_floor_at_zero_applies_to_the_running_total_only(write: ModuleType, read: ModuleType) -> None:
@@ -128,7 +167,7 @@ def test_cost_is_bounded_by_points_not_history(write: ModuleType, read: ModuleTy
         read, "c", **{"from": "2021-05-05T00:07:00Z", "to": "2024-01-30T00:00:00Z", "step": "1d"}
     )
     assert status == 200 and len(body["points"]) == 1000
-    assert meter.total_requests <= 1 + 30  # ≤ 3 items per point, 100 keys per BatchGetItem
+    assert meter.total_requests <= 1 + 40  # ≤ 3 aggregates + 1 event per point, 100 keys per BatchGetItem
 
 
 @pytest.mark.parametrize(

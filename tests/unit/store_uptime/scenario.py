@@ -13,7 +13,8 @@ from sitepulse.store_uptime.csv_input.csv_rows import (
     read_timezones_by_store,
 )
 from sitepulse.store_uptime.engine.timestamps import datetime_to_us
-from sitepulse.store_uptime.report.rows import build_report, report_csv_bytes
+from sitepulse.store_uptime.report.rows import report_csv_bytes
+from tests.unit.store_uptime.engine.scalar_oracle import build_report
 
 END = datetime(2023, 1, 25, 18, 13, 22, tzinfo=UTC)
 TIMEZONES = ("America/Chicago", "America/New_York", "Asia/Beirut", "Europe/Berlin", "America/Denver")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 
-from sitepulse.common.durations import MAX_DURATION, parse_duration
+from sitepulse.common.durations import DURATION_PATTERN, MAX_DURATION, parse_duration
 
 
 @pytest.mark.parametrize(
@@ -77,3 +78,34 @@ def test_valid_durations(text: str, expected: timedelta) -> None:
 def test_invalid_durations_say_why(text: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [
+        ("0d", False),
+        ("0s", False),
+        ("000000000000m", False),
+        ("PT0S", False),
+        ("P0D", False),
+        ("P0W0DT0H0M0.000000S", False),
+        ("1s", True),
+        ("10d", True),
+        ("PT0.5S", True),
+        ("PT0.000001S", True),
+        ("P0DT1H", True),
+        ("P1W", True),
+        ("P", False),
+        ("P1DT", False),
+        ("15", False),
+    ],
+)
+def test_the_openapi_pattern_refuses_zero_like_the_parser(text: str, accepted: bool) -> None:
+    """The document's pattern must not promise what the API refuses (a client generating data
+    from it, e.g. schemathesis, sends `0d` otherwise)."""
+    assert (re.search(DURATION_PATTERN, text) is not None) is accepted
+    if accepted:
+        assert parse_duration(text) > timedelta(0)
+    else:
+        with pytest.raises(ValueError):
+            parse_duration(text)

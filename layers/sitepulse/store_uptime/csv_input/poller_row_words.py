@@ -100,13 +100,14 @@ _POWERS_OF_TEN = np.array([10**power for power in range(ID_DIGITS)], dtype=np.ui
 
 def _month_tables() -> tuple[Int64Array, Int64Array]:
     """Days since 1970-01-01 of the first of each month of the years 0-9999, and the month's
-    length (0 for month 0 and year 0, which `datetime` refuses), indexed by `year * 13 + month`."""
+    length (0 for month 0, and for the years before 1970, which the timestamp rule refuses:
+    such a stamp is left to the general parser, which says why), indexed by `year * 13 + month`."""
     year = np.repeat(np.arange(10_000, dtype=np.int64), 13)
     month = np.tile(np.arange(13, dtype=np.int64), 10_000)
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     lengths = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)[month]
     lengths += (month == 2) & leap
-    lengths[year < 1] = 0
+    lengths[year < 1970] = 0
     # H. Hinnant's days_from_civil of day 1 (exact for years >= 0).
     shifted = year - (month <= 2)
     era = shifted // 400
@@ -135,7 +136,7 @@ def stamp_us(tail: np.ndarray) -> tuple[Int64Array, np.ndarray]:
     """Epoch microseconds of the canonical stamps in the tails, and which rows hold a valid one.
 
     Valid as `datetime` has it: month 1-12, the month's days (leap years), hour <= 23,
-    minute and second <= 59, year 1-9999.
+    minute and second <= 59; and year 1970-9999, as `sitepulse.common.timestamps` has it.
     """
     first = STAMP_OFFSET // 8
     words = [tail[:, first + index] for index in range(len(_STAMP_SHAPES))]

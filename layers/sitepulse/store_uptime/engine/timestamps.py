@@ -5,19 +5,20 @@ microseconds since 1970-01-01T00:00:00Z. Integers keep every sum exact, so
 `uptime + downtime == business time` holds to the microsecond, and the 2M-poll report
 stays fast.
 
-Accepted timestamp text (`parse_timestamp_us`):
-
-* the poller's format `2023-01-22 12:09:39.388884 UTC`, with a fraction of 0 to 6 digits
-  (`12:09:39 UTC` has none); this form is parsed by slicing, without `datetime`;
-* ISO 8601 as `datetime.fromisoformat` reads it (`T` or space, `Z` or `±HH:MM`); a value
-  without an offset is UTC. Digits beyond microseconds are truncated by `fromisoformat`.
-
-Surrounding whitespace is ignored. Anything else raises `ValueError`.
+Accepted timestamp text (`parse_timestamp_us`): the API's one timestamp rule
+(`sitepulse.common.timestamps.parse_instant`: ISO 8601, without an offset meaning UTC, within
+1970 … 9999), plus the poller's format `2023-01-22 12:09:39.388884 UTC` with a fraction of 0 to 6
+digits (`12:09:39 UTC` has none). The poller form is the bulk of every status file, so it takes
+a fast path, parsed by slicing without a `datetime` per poll; the tests check that it gives the
+instant `parse_instant` gives for the same date and time. Surrounding whitespace is ignored.
+Anything else raises `ValueError`.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+
+from sitepulse.common.timestamps import parse_instant
 
 US_PER_SECOND = 1_000_000
 US_PER_MINUTE = 60 * US_PER_SECOND
@@ -53,6 +54,7 @@ def minute_prefix_us(prefix: str) -> int | None:
         or prefix[13] != ":"
         or not (digits := prefix[0:4] + prefix[5:7] + prefix[8:10] + prefix[11:13] + prefix[14:16]).isascii()
         or not digits.isdigit()
+        or digits < "1970"  # before 1970 a clock is unset: the API's rule, as `parse_instant` says
     ):
         return None
     try:
@@ -100,9 +102,9 @@ def parse_timestamp_us(text: str) -> int:
         # The poller form has one exact shape; a near miss is an error, not an ISO guess.
         raise ValueError(f"invalid timestamp {text!r}")
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"invalid timestamp {text!r}") from None
+        moment = parse_instant(text)
+    except ValueError as exc:
+        raise ValueError(f"invalid timestamp {text!r}: {exc}") from None
     return datetime_to_us(moment)
 
 

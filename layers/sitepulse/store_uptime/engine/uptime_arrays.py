@@ -18,8 +18,9 @@ How (all stores together, no Python step per poll):
    keyed by `store * span + (boundary − since)`; a business interval's active time is the
    difference at its ends, summed per store and window with `np.add.at`.
 
-`tests/unit/store_uptime/engine/test_uptime_arrays.py` checks it against `StatusTimeline` and
-`store_uptime` on random stores (ties, duplicates, one poll, polls after `now`, DST zones).
+`tests/unit/store_uptime/engine/test_uptime_arrays.py` checks it against the per-store engine
+kept in the tests as its oracle (`scalar_oracle`) on random stores (ties, duplicates, one poll,
+polls after `now`, DST zones).
 """
 
 from __future__ import annotations

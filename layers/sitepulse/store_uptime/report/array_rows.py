@@ -1,6 +1,6 @@
-"""Report rows of many stores at once with the vectorised engine (`engine.uptime_arrays`).
+"""Report rows of many stores at once with the layer's one engine (`engine.uptime_arrays`).
 
-The same rows as `rows.build_report` / `rows.compute_store_row_packed`, byte for byte (same
+The same rows as the per-store oracle of the tests (`scalar_oracle.build_report`), byte for byte (same
 integer microseconds, same half-up rounding to hundredths, the row's floats made by the same
 `int / 100`): the offline CLI computes a whole report with it, and a Step Functions shard its
 stores. Business hours stay per store in Python (`business_intervals_utc`, cached per schedule
@@ -32,7 +32,7 @@ def build_array_report(
     timezone_by_store: Mapping[str, str],
     now_us: int | None = None,
 ) -> list[ReportRow]:
-    """Rows of every store with a poll at or before `now_us`, sorted by store_id (`rows.build_report`).
+    """Rows of every store with a poll at or before `now_us`, sorted by store_id.
 
     `now_us` defaults to the latest poll; with no polls at all the report is empty.
     """

@@ -4,7 +4,7 @@ prepare → Map(shard) → finalize, with a failure step reached from any Catch.
 idempotent, because Step Functions retries them: a retried shard rewrites the same part
 and counts its progress once; a retried finalize rebuilds the same CSV.
 
-Each step takes and returns a pydantic model of `steps` (small payloads: bucket numbers,
+Each step takes and returns a pydantic model of `step_payloads` (small payloads: bucket numbers,
 counts, S3 keys, far below the 256 KB state limit whatever the number of stores).
 """
 
@@ -26,7 +26,7 @@ from sitepulse.store_uptime.report.repository import COMPLETE, ReportRepository
 from sitepulse.store_uptime.report.rows import REPORT_HEADER, ReportRow
 from sitepulse.store_uptime.report.s3_keys import csv_key, part_key
 from sitepulse.store_uptime.report.sharding import plan_shards
-from sitepulse.store_uptime.report.steps import (
+from sitepulse.store_uptime.report.step_payloads import (
     FailedInput,
     FailedOutput,
     FinalizeInput,

@@ -19,11 +19,13 @@ finalize can never resurrect or double-count a finished report.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from sitepulse.common import dynamo
+from sitepulse.common import dynamo, idempotent
+from sitepulse.common.idempotent import WriteOutcome
 from sitepulse.common.pagination import Listing
 from sitepulse.common.timestamps import parse_instant, sortable_instant
 
@@ -43,10 +45,24 @@ def _listing_position(record: dict[str, Any]) -> str:
     return f"{sortable_instant(parse_instant(record['created_at']))}#{record['report_id']}"
 
 
-class ReportExistsError(Exception):
-    def __init__(self, stored: dict[str, Any]) -> None:
-        super().__init__("report exists")
-        self.stored = stored
+@dataclass(frozen=True)
+class ReportStart:
+    """What makes two starts of one report id the same request: the instant asked for. The
+    stored status and execution come along, not compared, for the answer to a replay."""
+
+    report_id: str
+    requested_now: str | None
+    status: str = field(default=RUNNING, compare=False)
+    execution_arn: str | None = field(default=None, compare=False)
+
+
+def _start_of(item: dict[str, Any]) -> ReportStart:
+    return ReportStart(
+        report_id=str(item["pk"]),
+        requested_now=item.get("requested_now"),
+        status=str(item.get("status", RUNNING)),
+        execution_arn=item.get("execution_arn"),
+    )
 
 
 class ReportRepository:
@@ -57,29 +73,28 @@ class ReportRepository:
     def _key(self, report_id: str) -> dict[str, Any]:
         return {"pk": {"S": report_id}}
 
-    def create(self, record: dict[str, Any]) -> None:
-        """Store a new record; ReportExistsError (with the stored one) when the id is taken."""
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=dynamo.to_item(
-                    {
-                        "pk": record["report_id"],
-                        **record,
-                        "gsi1pk": _REPORT_KIND,
-                        "gsi1sk": _listing_position(record),
-                    }
+    def create(self, record: dict[str, Any]) -> WriteOutcome[ReportStart]:
+        """Store a new record under its id (`common.idempotent.write_once`): created, or a
+        replay of the same start (the stored one returned), or `KeyTakenError` when the id was
+        started with another `requested_now`."""
+        values = {"pk": record["report_id"], **record}
+        put = {
+            "Put": {
+                "TableName": self._table,
+                "Item": dynamo.to_item(
+                    {**values, "gsi1pk": _REPORT_KIND, "gsi1sk": _listing_position(record)}
                 ),
-                ConditionExpression="attribute_not_exists(pk)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            stored = error.response.get("Item")
-            raise ReportExistsError(
-                dynamo.from_item(stored) if stored else (self.get(record["report_id"]) or {})
-            ) from None
+                "ConditionExpression": "attribute_not_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+        return idempotent.write_once(
+            self._client,
+            _start_of(values),
+            lambda: [put],
+            decode=_start_of,
+            read_stored=lambda: self.get(record["report_id"], consistent=True),
+        )
 
     def get(self, report_id: str, consistent: bool = False) -> dict[str, Any] | None:
         response = self._client.get_item(

@@ -1,4 +1,4 @@
-"""Report rows of store uptime/downtime, whole reports, and their CSV text.
+"""Report rows of store uptime/downtime and their CSV text.
 
 One row per store with at least one poll at or before `now`, sorted by `store_id` as a plain
 string sort (Python `str` order, i.e. by code point: "10" sorts before "9"). Columns:
@@ -12,9 +12,8 @@ half-up to a hundredth of the unit; downtime is the rounded business time minus 
 uptime. So the printed `uptime + downtime` is exactly the rounded business time, and
 downtime differs from its own unrounded value by at most 0.01.
 
-The engine is storage-independent: `compute_store_row` takes one store's polls, hours and
-timezone (a Map-state worker can compute any shard of stores), and `build_report` runs it
-over whole in-memory data sets (the CLI and the offline benchmark).
+The rows are computed by the one engine the layer ships, `report.array_rows` over
+`engine.uptime_arrays`; this module holds what a row is, its rounding and its CSV text.
 """
 
 from __future__ import annotations
@@ -24,19 +23,13 @@ import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple, TextIO
 
-from sitepulse.store_uptime.engine.business_hours import WeeklyInterval, business_intervals_utc
 from sitepulse.store_uptime.engine.timestamps import (
     US_PER_HOUR,
     US_PER_MINUTE,
-    US_PER_WEEK,
 )
 from sitepulse.store_uptime.engine.uptime import (
-    StatusTimeline,
     StoreUptime,
     WindowTime,
-    pack_poll,
-    polls_up_to,
-    store_uptime,
 )
 
 REPORT_COLUMNS = (
@@ -90,83 +83,10 @@ def report_row(store_id: str, uptime: StoreUptime) -> ReportRow:
     return ReportRow(store_id, up_hour, up_day, up_week, down_hour, down_day, down_week)
 
 
-def compute_store_uptime_packed(
-    packed_polls: Iterable[int],
-    hours: Iterable[tuple[int, int, int]] | None,
-    timezone: str | None,
-    now_us: int,
-) -> StoreUptime | None:
-    """Unrounded window times of one store from packed polls; None if it has no poll at or before `now_us`."""
-    polls = polls_up_to(packed_polls, now_us)
-    if not polls:
-        return None
-    week = business_intervals_utc(hours, timezone, now_us - US_PER_WEEK, now_us)
-    return store_uptime(StatusTimeline(polls), week, now_us)
-
-
-def compute_store_row(
-    store_id: str,
-    polls: Iterable[tuple[int, bool]],
-    hours: Iterable[tuple[int, int, int]] | None,
-    timezone: str | None,
-    now_us: int,
-) -> ReportRow | None:
-    """The report row of one store, or None if it has no poll at or before `now_us`.
-
-    `polls`: `(epoch_us, is_active)` in any order; polls after `now_us` are ignored. For an
-    exact row supply at least every poll in `[now − 7 d, now]` plus the latest poll before
-    `now − 7 d` (`uptime.poll_read_range`). `hours`: the store's `WeeklyInterval`s or plain
-    `(day, start_s, end_s)` tuples (None or empty = open 24×7). `timezone`: IANA name
-    (None = America/Chicago).
-    """
-    return compute_store_row_packed(store_id, (pack_poll(t, a) for t, a in polls), hours, timezone, now_us)
-
-
-def compute_store_row_packed(
-    store_id: str,
-    packed_polls: Iterable[int],
-    hours: Iterable[tuple[int, int, int]] | None,
-    timezone: str | None,
-    now_us: int,
-) -> ReportRow | None:
-    """`compute_store_row` for polls already packed with `uptime.pack_poll`."""
-    uptime = compute_store_uptime_packed(packed_polls, hours, timezone, now_us)
-    return None if uptime is None else report_row(store_id, uptime)
-
-
 def latest_poll_us(polls_by_store: Mapping[str, Sequence[int]]) -> int | None:
     """The latest poll instant over all stores (the default `now`), from packed polls."""
     latest = max((max(polls) for polls in polls_by_store.values() if polls), default=None)
     return None if latest is None else latest >> 1
-
-
-def build_report(
-    polls_by_store: Mapping[str, Sequence[int]],
-    hours_by_store: Mapping[str, Sequence[WeeklyInterval]],
-    timezone_by_store: Mapping[str, str],
-    now_us: int | None = None,
-) -> list[ReportRow]:
-    """Rows of every store with a poll at or before `now_us`, sorted by store_id.
-
-    `polls_by_store` holds packed polls (`uptime.pack_poll`), in any order.
-    `now_us` defaults to the latest poll; with no polls at all the report is empty.
-    """
-    if now_us is None:
-        now_us = latest_poll_us(polls_by_store)
-        if now_us is None:
-            return []
-    rows: list[ReportRow] = []
-    for store_id in sorted(polls_by_store):
-        row = compute_store_row_packed(
-            store_id,
-            polls_by_store[store_id],
-            hours_by_store.get(store_id),
-            timezone_by_store.get(store_id),
-            now_us,
-        )
-        if row is not None:
-            rows.append(row)
-    return rows
 
 
 def _csv_field(value: str) -> str:

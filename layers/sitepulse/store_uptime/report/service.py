@@ -11,9 +11,15 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from sitepulse.common.aws import is_transient
-from sitepulse.common.errors import ConflictError, InvalidInputError, NotFoundError, ServiceUnavailableError
+from sitepulse.common.errors import (
+    ConflictError,
+    InvalidInputError,
+    KeyTakenError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 from sitepulse.common.presigned import WindowPresigner
-from sitepulse.common.timestamps import format_instant, utc_now
+from sitepulse.common.timestamps import format_instant, parse_instant, utc_now
 from sitepulse.store_uptime.report.models import (
     LegacyReportStatus,
     Progress,
@@ -26,7 +32,6 @@ from sitepulse.store_uptime.report.repository import (
     COMPLETE,
     FAILED,
     RUNNING,
-    ReportExistsError,
     ReportRepository,
 )
 from sitepulse.store_uptime.report.s3_keys import csv_key
@@ -78,18 +83,18 @@ class ReportStarter:
         if idempotency_key is not None:
             record["idempotency_key"] = idempotency_key.strip()
         try:
-            self._reports.create(record)
-        except ReportExistsError as exists:
-            stored = exists.stored
-            if stored.get("requested_now") != requested:
-                raise ConflictError(
-                    f"Idempotency-Key already used for report {report_id} with now="
-                    f"{stored.get('requested_now') or 'latest poll'}"
-                ) from None
-            if stored.get("status") == RUNNING and not stored.get("execution_arn"):
+            outcome = self._reports.create(record)
+        except KeyTakenError as taken:
+            raise ConflictError(
+                f"Idempotency-Key already used for report {report_id} with now="
+                f"{taken.stored.requested_now or 'latest poll'}"
+            ) from None
+        if not outcome.created:
+            stored = outcome.value
+            if stored.status == RUNNING and not stored.execution_arn:
                 # the first attempt stopped before starting it
                 self._start_execution(report_id, requested, resumable=True)
-            return ReportAccepted(report_id=report_id, status=stored.get("status", RUNNING)), False
+            return ReportAccepted(report_id=report_id, status=stored.status), False
         self._start_execution(report_id, requested, resumable=idempotency_key is not None)
         return ReportAccepted(report_id=report_id, status=RUNNING), True
 
@@ -123,7 +128,7 @@ def past_deadline(record: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The record as clients see it: Running past the deadline reads as Failed."""
     if record.get("status") != RUNNING or not record.get("created_at"):
         return record
-    created = datetime.fromisoformat(str(record["created_at"]).replace("Z", "+00:00"))
+    created = parse_instant(str(record["created_at"]))
     if (now - created).total_seconds() <= RUNNING_DEADLINE_SECONDS:
         return record
     minutes = RUNNING_DEADLINE_SECONDS // 60

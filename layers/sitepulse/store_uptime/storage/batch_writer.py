@@ -1,20 +1,17 @@
-"""BatchWriteItem in requests of 25 puts, UnprocessedItems retried with capped exponential backoff."""
+"""BatchWriteItem in requests of 25 puts sent by a few threads; UnprocessedItems are re-sent
+under the layer's one retry policy (`sitepulse.common.dynamo.batch_write`)."""
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from sitepulse.common import dynamo
+from sitepulse.common.retry import UNPROCESSED, RetryPolicy
+
 MAX_ITEMS_PER_REQUEST = 25
 MAX_BYTES_PER_REQUEST = 15 * 1024 * 1024  # DynamoDB allows 16 MB; keep headroom for encoding
-MAX_ATTEMPTS = 10
-
-
-class UnprocessedItemsError(RuntimeError):
-    """DynamoDB kept returning UnprocessedItems (sustained throttling): the caller retries later."""
 
 
 def _item_size(item: dict[str, Any]) -> int:
@@ -56,16 +53,12 @@ class BatchWriter:
         table: str,
         *,
         workers: int = 4,
-        base_delay: float = 0.05,
-        max_delay: float = 2.0,
-        sleep: Callable[[float], None] = time.sleep,
+        policy: RetryPolicy = UNPROCESSED,
     ) -> None:
         self._client = client
         self._table = table
         self._workers = workers
-        self._base_delay = base_delay
-        self._max_delay = max_delay
-        self._sleep = sleep
+        self._policy = policy
 
     def put_all(self, items: Iterable[dict[str, Any]]) -> int:
         """Write every item; returns the number of BatchWriteItem requests sent."""
@@ -76,12 +69,5 @@ class BatchWriter:
             return sum(pool.map(self._write, chunks))
 
     def _write(self, items: list[dict[str, Any]]) -> int:
-        pending = [{"PutRequest": {"Item": item}} for item in items]
-        for attempt in range(MAX_ATTEMPTS):
-            response = self._client.batch_write_item(RequestItems={self._table: pending})
-            pending = (response.get("UnprocessedItems") or {}).get(self._table, [])
-            if not pending:
-                return attempt + 1
-            # Full jitter: concurrent writers throttled together do not retry together.
-            self._sleep(random.uniform(0, min(self._max_delay, self._base_delay * 2**attempt)))  # noqa: S311 — retry jitter, not a secret
-        raise UnprocessedItemsError(f"{len(pending)} items still unprocessed after {MAX_ATTEMPTS} attempts")
+        requests = [{"PutRequest": {"Item": item}} for item in items]
+        return dynamo.batch_write(self._client, {self._table: requests}, self._policy)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from sitepulse.common import dynamo
 from sitepulse.store_uptime.engine.business_hours import WeeklyInterval
 from sitepulse.store_uptime.engine.uptime import poll_read_range
 from sitepulse.store_uptime.storage import keys
@@ -94,8 +95,7 @@ class ShardReader:
             },
             "ScanIndexForward": False,
         }
-        while wanted:
-            response = self._client.query(**query)
+        for response in dynamo.query_pages(self._client, query):
             data.queries += 1
             for item in response["Items"]:
                 day = keys.day_of_text(item["sk"]["S"][2:12])
@@ -105,9 +105,8 @@ class ShardReader:
                     wanted -= found
                 if not wanted:
                     break
-            if "LastEvaluatedKey" not in response:
+            if not wanted:
                 break
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         for day, stores in sorted(days_needed.items()):
             self._read_day(data, bucket, day, polls, stores)
 
@@ -136,13 +135,9 @@ class ShardReader:
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": {"S": pk}},
         }
-        while True:
-            response = self._client.query(**query)
+        for response in dynamo.query_pages(self._client, query):
             data.queries += 1
             yield from response["Items"]
-            if "LastEvaluatedKey" not in response:
-                return
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
 def read_latest_poll_us(client: Any, table: str) -> int | None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from sitepulse.common import dynamo
 from sitepulse.store_uptime.engine.business_hours import WeeklyInterval
 from sitepulse.store_uptime.engine.timestamps import US_PER_DAY, format_timestamp_us
 from sitepulse.store_uptime.storage import keys
@@ -140,7 +141,11 @@ class StoreDataWriter:
             return self._first_days.setdefault(bucket, first_days), queries
 
     def raise_latest_poll(self, epoch_us: int) -> int:
-        """Move the latest-poll instant forward to `epoch_us`; returns requests sent."""
+        """Move the latest-poll instant forward to `epoch_us`; returns requests sent.
+
+        A conditional write, but no idempotent create (`common.idempotent.write_once`): the
+        item holds a running maximum that every ingestion moves forward, so a refused condition
+        means a later instant is already stored, which is the outcome wanted, not a conflict."""
         with self._lock:
             if self._latest_us is not None and self._latest_us >= epoch_us:
                 return 0
@@ -230,13 +235,10 @@ def read_registry(client: Any, table: str, bucket: int) -> tuple[dict[str, int],
         "ProjectionExpression": "sk",
     }
     queries = 0
-    while True:
-        response = client.query(**query)
+    for response in dynamo.query_pages(client, query):
         queries += 1
         for item in response["Items"]:
             store_id, day = keys.parse_registry_sk(item["sk"]["S"])
             if first_days.get(store_id, day + 1) > day:
                 first_days[store_id] = day
-        if "LastEvaluatedKey" not in response:
-            return first_days, queries
-        query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    return first_days, queries

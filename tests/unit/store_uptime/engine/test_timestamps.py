@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from sitepulse.common.timestamps import parse_instant
 from sitepulse.store_uptime.engine.timestamps import (
     datetime_to_us,
     format_timestamp_us,
@@ -51,8 +54,30 @@ def test_iso_8601_and_surrounding_whitespace(text: str, expected: int) -> None:
 
 
 def test_epoch_and_pre_epoch_instants() -> None:
+    """The API's rule: before 1970 a clock is unset, in either form."""
     assert parse_timestamp_us("1970-01-01 00:00:00 UTC") == 0
-    assert parse_timestamp_us("1969-12-31 23:59:59.999999 UTC") == -1
+    for text in ("1969-12-31 23:59:59.999999 UTC", "1969-12-31T23:59:59.999999Z", "0001-01-01 00:00:00 UTC"):
+        with pytest.raises(ValueError, match="invalid timestamp"):
+            parse_timestamp_us(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1970, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59, 999_999)
+    ),
+    digits=st.integers(min_value=0, max_value=6),
+)
+def test_the_poller_fast_path_equals_the_common_parser(moment: datetime, digits: int) -> None:
+    """`parse_poller_timestamp_us` is a fast path of `sitepulse.common.timestamps.parse_instant`:
+    the same date and time give the same instant (fractions cut to `digits` digits)."""
+    moment = moment.replace(microsecond=moment.microsecond // 10 ** (6 - digits) * 10 ** (6 - digits))
+    fraction = f".{moment.microsecond:06d}"[: digits + 1] if digits else ""
+    wall = f"{moment.year:04d}-{moment:%m-%d %H:%M:%S}{fraction}"
+    fast = parse_poller_timestamp_us(f"{wall} UTC")
+    assert fast is not None
+    assert fast == datetime_to_us(parse_instant(wall + "Z")) == parse_timestamp_us(f"{wall} UTC")
+    assert parse_timestamp_us(wall.replace(" ", "T") + "Z") == fast
 
 
 @pytest.mark.parametrize(
@@ -85,5 +110,5 @@ def test_invalid_timestamps_raise_value_error(text: str) -> None:
 def test_format_is_iso_utc_with_z_and_round_trips() -> None:
     assert format_timestamp_us(BASE_US) == "2023-01-22T12:09:39Z"
     assert format_timestamp_us(BASE_US + 388_884) == "2023-01-22T12:09:39.388884Z"
-    for value in (0, -1, BASE_US + 5, BASE_US + 999_999):
+    for value in (0, 1, BASE_US + 5, BASE_US + 999_999):
         assert parse_timestamp_us(format_timestamp_us(value)) == value

@@ -15,16 +15,18 @@ from sitepulse.store_uptime.engine.timestamps import (
     parse_timestamp_us,
 )
 from sitepulse.store_uptime.engine.uptime import (
-    StatusTimeline,
     StoreUptime,
     WindowTime,
     pack_poll,
     poll_read_range,
-    polls_up_to,
     unpack_poll,
 )
-from sitepulse.store_uptime.report.rows import compute_store_uptime_packed
 from tests.unit.store_uptime.engine.reference import NearestPoll, reference_uptime
+from tests.unit.store_uptime.engine.scalar_oracle import (
+    StatusTimeline,
+    compute_store_uptime_packed,
+    polls_up_to,
+)
 
 H = 3600
 

@@ -18,14 +18,13 @@ from sitepulse.store_uptime.engine.uptime import StoreUptime, WindowTime, pack_p
 from sitepulse.store_uptime.report.rows import (
     REPORT_HEADER,
     ReportRow,
-    build_report,
-    compute_store_row,
     iter_report_csv_lines,
     latest_poll_us,
     report_csv_bytes,
     report_row,
     write_report_csv,
 )
+from tests.unit.store_uptime.engine.scalar_oracle import build_report, compute_store_row
 
 H = 3600
 NOW = parse_timestamp_us("2023-01-24T06:00:00Z")  # Tuesday 00:00 in Chicago

@@ -1,9 +1,9 @@
-"""The series reads take `from` / `to` / `step` declared once (`sitepulse.common.series_query`)."""
+"""The series reads take `from` / `to` / `step` declared once (`sitepulse.common.series_params`)."""
 
 import json
 from pathlib import Path
 
-from sitepulse.common.series_query import series_query
+from sitepulse.common.series_params import series_params
 
 DOCUMENT = Path(__file__).resolve().parents[3] / "layers" / "sitepulse" / "openapi.json"
 SERIES_OPERATIONS = ("getOccupancySeries", "getTemperatureSeries")
@@ -31,7 +31,7 @@ def _wordless(parameter: dict) -> dict:
 
 
 def test_the_words_given_are_the_words_documented() -> None:
-    start, end, step = series_query(grain="fortnight", default_span="3 fortnights", steps="whole fortnights")
+    start, end, step = series_params(grain="fortnight", default_span="3 fortnights", steps="whole fortnights")
     assert start.__metadata__[0].alias == "from"
     assert start.__metadata__[0].description.startswith(
         "Floored to the fortnight; default to − 3 fortnights."

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from sitepulse.store_uptime.report.steps import (
+from sitepulse.store_uptime.report.step_payloads import (
     FailedInput,
     FinalizeInput,
     PrepareInput,

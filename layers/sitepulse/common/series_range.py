@@ -4,7 +4,11 @@ A series cuts `[from, to)` into consecutive steps `[from + k·step, from + (k+1)
 the last one is cut short at `to`. Both ends are floored to the grain of the aggregates
 behind the series (a minute for occupancy, an hour for temperature), so that every step
 is a whole number of stored buckets and every answer is exact. Steps are half-open like
-the buckets themselves: an event stamped exactly on a boundary belongs to the next step.
+the buckets themselves: a reading stamped exactly on a boundary belongs to the next step's
+average. (An occupancy point is a reading *at* the step's end instead, and counts the events
+up to and including that instant.)
+
+`sitepulse.common.series_params` declares the matching HTTP query parameters.
 """
 
 from collections.abc import Callable

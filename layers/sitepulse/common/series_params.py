@@ -1,10 +1,10 @@
 """The `from` / `to` / `step` query parameters of every series read, declared once.
 
-The HTTP side of `sitepulse.common.series`: each series handler builds its three parameter
+The HTTP side of `sitepulse.common.series_range`: each series handler builds its three parameter
 types here, with the words that differ per domain (the grain both ends are floored to, the
 default span, the steps it takes), so that bounds, aliases and schemas cannot drift apart:
 
-    SeriesFrom, SeriesTo, SeriesStep = series_query(
+    SeriesFrom, SeriesTo, SeriesStep = series_params(
         grain="minute", default_span="24 h", steps="5m … 1d, a whole number of minutes; default 1h")
 
     def occupancy_series(sensor: SensorPath, from_: SeriesFrom = None, to: SeriesTo = None,
@@ -30,7 +30,7 @@ class SeriesQuery(NamedTuple):
     step: Any
 
 
-def series_query(*, grain: str, default_span: str, steps: str) -> SeriesQuery:
+def series_params(*, grain: str, default_span: str, steps: str) -> SeriesQuery:
     """`grain` as in "Floored to the <grain>", `default_span` as in "default to − <span>"."""
     return SeriesQuery(
         start=Annotated[

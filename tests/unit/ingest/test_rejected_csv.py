@@ -1,7 +1,7 @@
 """The `rejected/<key>.errors.csv` file of an ingested object."""
 
 from sitepulse.ingest.csv_lines import RowError
-from sitepulse.ingest.rejected_rows import iter_rejected_csv, rejected_csv_bytes, rejected_key
+from sitepulse.ingest.rejected_csv import iter_rejected_csv, rejected_csv_bytes, rejected_key
 
 
 def test_rejected_rows_csv_bytes_quote_raw_lines() -> None:

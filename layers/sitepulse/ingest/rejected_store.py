@@ -13,7 +13,7 @@ from typing import Any
 
 from sitepulse.ingest.csv_lines import RowError
 from sitepulse.ingest.objects import IncomingObject
-from sitepulse.ingest.rejected_rows import rejected_csv_bytes, rejected_key
+from sitepulse.ingest.rejected_csv import rejected_csv_bytes, rejected_key
 
 WORK_PREFIX = "ingest-work/"
 
