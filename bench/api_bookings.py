@@ -33,7 +33,7 @@ from bench.cost import CostMeter
 from bench.harness import CONTEXT, api_event, bench_environment, item_size
 from local import moto_dynamodb
 from local.inprocess import load_handler_module
-from local.provision import create_table
+from local.provision import create_secret, create_table
 from local.stack import ROOT
 from local.template import load_stack
 
@@ -193,9 +193,9 @@ def _write_cases(post: Callable[[dict[str, Any]], Any]) -> list[tuple[str, Calla
         return room
 
     return [
-        ("new booking (3-item transaction)", lambda: body(night(), 10, 1)),
+        ("new booking (4-item transaction)", lambda: body(night(), 10, 1)),
         ("later cancellation: flips the counter", lambda: body(night((10, 1)), 20, 2)),
-        ("later booking, already booked (2 items)", lambda: body(night((10, 1)), 20, 1)),
+        ("later booking, already booked (3 items)", lambda: body(night((10, 1)), 20, 1)),
         ("older event, arriving late (PutItem)", lambda: body(night((20, 2)), 10, 1)),
         ("no id: derived from content", lambda: body(night(), 10, 1, with_id=False)),
         ("replay of the night's latest event", lambda: stored[-1] if night((10, 1)) else {}),
@@ -239,6 +239,9 @@ def run() -> None:
         client = boto3.client("dynamodb", region_name="us-east-1")
         table = stack.tables["BookingsTable"]
         create_table(client, table)
+        secretsmanager = boto3.client("secretsmanager", region_name="us-east-1")
+        for secret in stack.secrets.values():  # the page token key: an event page carries a next_token
+            create_secret(secretsmanager, secret)
         layers = [stack.root / "layers"]
         write = load_handler_module(stack.functions["BookingsWriteFunction"], layers)
         read = load_handler_module(stack.functions["BookingsReadFunction"], layers)
