@@ -97,10 +97,19 @@ def events_actions(operation: str, body: dict[str, Any]) -> list[tuple[str, str]
     return [(f"events:{operation}", resource)]
 
 
+def sqs_actions(operation: str, body: dict[str, Any]) -> list[tuple[str, str]]:
+    """SQS speaks JSON (`AmazonSQS.<Operation>`); the queue is the last segment of its URL."""
+    url = body.get("QueueUrl")
+    name = body.get("QueueName") or (str(url).rstrip("/").rsplit("/", 1)[-1] if url else None)
+    resource = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}" if name else "*"
+    return [(f"sqs:{operation}", resource)]
+
+
 _JSON_SERVICES: dict[str, Callable[[str, dict[str, Any]], list[tuple[str, str]]]] = {
     "dynamodb": dynamodb_actions,
     "states": states_actions,
     "events": events_actions,
+    "sqs": sqs_actions,
 }
 
 

@@ -18,6 +18,7 @@ import boto3
 
 from local import lambda_bridge, moto_dynamodb, moto_patches
 from local.authorizer import LocalAuthorizer
+from local.event_sources import EventSources
 from local.aws_actions import ActionRecorder
 from local.fault_spec import FaultSpec, faults_from_env
 from local.faults import FaultInjector, FaultyAws, FaultyRuntime
@@ -75,6 +76,7 @@ class LocalStack:
     _moto: LocalMotoServer | None = None
     _gateway: GatewayServer | None = None
     _scheduler: Scheduler | None = None
+    event_sources: EventSources | None = None
     _injector: FaultInjector | None = None
     runtime: FunctionRuntime | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -115,6 +117,9 @@ class LocalStack:
         # Lambda invocations (state machine tasks, schedules) may crash; API Gateway's own path does not.
         invoker = FaultyRuntime(runtime, injector) if injector else runtime
         lambda_bridge.install(invoker)
+        if self.stack.event_sources:  # streams and queues feed their functions from now on
+            self.event_sources = EventSources(self.stack, invoker.invoke, boto3.Session(), self.log)
+            self.event_sources.start()
         if not self.demo_keys:
             self._create_demo_keys()
         if self.authorize is None:  # the template's Lambda authorizer, as API Gateway runs it
@@ -244,6 +249,8 @@ class LocalStack:
             self.log(f"faults injected: {self._injector.injected}")
         if self._scheduler:
             self._scheduler.stop()
+        if self.event_sources:
+            self.event_sources.stop()
         if self.runtime:
             self.runtime.stop()  # before the gateway: its requests in flight end at once
         if self._gateway:

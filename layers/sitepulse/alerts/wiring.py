@@ -1,0 +1,38 @@
+"""The alert services of this container, built once (see `sitepulse.common.container`)."""
+
+from sitepulse.alerts.repository import AlertsRepository
+from sitepulse.alerts.service import AlertService, Deliverer, DeliveryPolicy, Evaluator
+from sitepulse.alerts.settings import AlertsSettings, DeliverySettings, EvaluatorSettings, OutboxSettings
+from sitepulse.alerts.sources import RoomReadings
+from sitepulse.common.aws import client, dynamodb
+from sitepulse.common.container import per_container
+from sitepulse.common.settings import load_settings
+
+
+@per_container
+def alert_service() -> AlertService:
+    settings = load_settings(AlertsSettings)
+    return AlertService(AlertsRepository(dynamodb(), settings.alerts_table))
+
+
+@per_container
+def evaluator() -> Evaluator:
+    settings = load_settings(EvaluatorSettings)
+    return Evaluator(
+        AlertsRepository(dynamodb(), settings.alerts_table), RoomReadings(dynamodb(), settings.temperature_table)
+    )
+
+
+@per_container
+def deliverer() -> Deliverer:
+    settings = load_settings(DeliverySettings)
+    return Deliverer(
+        AlertsRepository(dynamodb(), settings.alerts_table), DeliveryPolicy(max_attempts=settings.delivery_max_attempts)
+    )
+
+
+@per_container
+def delivery_queue() -> tuple[object, str]:
+    """The SQS client and the delivery queue's URL (the outbox relay sends, the deliverer backs off)."""
+    settings = load_settings(OutboxSettings)
+    return client("sqs"), settings.delivery_queue_url
