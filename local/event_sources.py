@@ -31,7 +31,9 @@ def matches(pattern: Any, value: Any) -> bool:
     """An event filter pattern (the subset templates use): nested objects, lists of allowed
     literal values and `{"prefix": ...}`; every key of the pattern must match."""
     if isinstance(pattern, dict):
-        return isinstance(value, dict) and all(key in value and matches(rule, value[key]) for key, rule in pattern.items())
+        return isinstance(value, dict) and all(
+            key in value and matches(rule, value[key]) for key, rule in pattern.items()
+        )
     if isinstance(pattern, list):
         return any(_matches_one(rule, value) for rule in pattern)
     return pattern == value
@@ -67,7 +69,9 @@ Invoke = Callable[[str, Any], Any]
 
 
 class EventSources:
-    def __init__(self, stack: Stack, invoke: Invoke, session: Any, log: Callable[[str], None] = print) -> None:
+    def __init__(
+        self, stack: Stack, invoke: Invoke, session: Any, log: Callable[[str], None] = print
+    ) -> None:
         self._stack = stack
         self._invoke = invoke
         self._session = session
@@ -80,7 +84,10 @@ class EventSources:
         for source in self._stack.event_sources:
             target = self._stream_loop if source.kind == "DynamoDB" else self._queue_loop
             thread = threading.Thread(
-                target=target, args=(source,), daemon=True, name=f"{source.kind}-{source.source}->{source.function}"
+                target=target,
+                args=(source,),
+                daemon=True,
+                name=f"{source.kind}-{source.source}->{source.function}",
             )
             thread.start()
             self._threads.append(thread)
@@ -106,7 +113,9 @@ class EventSources:
                         iterators[shard_id] = streams.get_shard_iterator(
                             StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
                         )["ShardIterator"]
-                    iterators[shard_id] = self._drain_shard(source, streams, arn, shard_id, iterators[shard_id])
+                    iterators[shard_id] = self._drain_shard(
+                        source, streams, arn, shard_id, iterators[shard_id]
+                    )
             except Exception as exc:  # the stack is stopping, or moto hiccupped: poll again
                 if self._stop.is_set():
                     return
@@ -125,7 +134,9 @@ class EventSources:
                 self._deliver_stream_batch(source, arn, shard_id, batch)
         return iterator
 
-    def _deliver_stream_batch(self, source: EventSource, arn: str, shard_id: str, batch: list[dict[str, Any]]) -> None:
+    def _deliver_stream_batch(
+        self, source: EventSource, arn: str, shard_id: str, batch: list[dict[str, Any]]
+    ) -> None:
         retries = 0
         while batch and not self._stop.is_set():
             self.invocations += 1
@@ -149,8 +160,12 @@ class EventSources:
             retries += 1
             self._stop.wait(min(2.0, 0.1 * 2**retries))
 
-    def _to_on_failure(self, source: EventSource, arn: str, shard_id: str, batch: list[dict[str, Any]]) -> None:
-        self._log(f"{source.function}: {len(batch)} stream records failed every retry; sent to the on-failure queue")
+    def _to_on_failure(
+        self, source: EventSource, arn: str, shard_id: str, batch: list[dict[str, Any]]
+    ) -> None:
+        self._log(
+            f"{source.function}: {len(batch)} stream records failed every retry; sent to the on-failure queue"
+        )
         if source.on_failure_queue is None:
             return
         sqs = self._session.client("sqs")
@@ -161,7 +176,10 @@ class EventSources:
             QueueUrl=url,
             MessageBody=json.dumps(
                 {
-                    "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": self._arn(source.function)},
+                    "requestContext": {
+                        "condition": "RetryAttemptsExhausted",
+                        "functionArn": self._arn(source.function),
+                    },
                     "DDBStreamBatchInfo": {
                         "shardId": shard_id,
                         "startSequenceNumber": sequences[0],
@@ -199,7 +217,9 @@ class EventSources:
                 self._log(f"queue poller {source.source} -> {source.function}: {type(exc).__name__}: {exc}")
                 self._stop.wait(1.0)
 
-    def _deliver_messages(self, source: EventSource, sqs: Any, url: str, arn: str, messages: list[dict[str, Any]]) -> None:
+    def _deliver_messages(
+        self, source: EventSource, sqs: Any, url: str, arn: str, messages: list[dict[str, Any]]
+    ) -> None:
         event = {"Records": [_sqs_record(message, arn) for message in messages]}
         self.invocations += 1
         try:
@@ -212,7 +232,10 @@ class EventSources:
             return
         done = [m for m in messages if m["MessageId"] not in set(failed)]
         for start in range(0, len(done), 10):
-            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])]
+            entries = [
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                for i, m in enumerate(done[start : start + 10])
+            ]
             sqs.delete_message_batch(QueueUrl=url, Entries=entries)
 
 
@@ -245,4 +268,3 @@ def _sqs_record(message: dict[str, Any], arn: str) -> dict[str, Any]:
         "eventSourceARN": arn,
         "awsRegion": REGION,
     }
-

@@ -103,7 +103,12 @@ def _provision_lambda(stack: Stack, session: Any) -> None:
                 raise
 
 
-_QUEUE_ATTRIBUTES = ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds")
+_QUEUE_ATTRIBUTES = (
+    "VisibilityTimeout",
+    "MessageRetentionPeriod",
+    "DelaySeconds",
+    "ReceiveMessageWaitTimeSeconds",
+)
 
 
 def _provision_queues(stack: Stack, sqs: Any) -> None:

@@ -18,8 +18,8 @@ import boto3
 
 from local import lambda_bridge, moto_dynamodb, moto_patches
 from local.authorizer import LocalAuthorizer
-from local.event_sources import EventSources
 from local.aws_actions import ActionRecorder
+from local.event_sources import EventSources
 from local.fault_spec import FaultSpec, faults_from_env
 from local.faults import FaultInjector, FaultyAws, FaultyRuntime
 from local.function_logs import FunctionLogs

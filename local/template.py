@@ -396,7 +396,9 @@ def load_stack(template_path: Path, parameters: Mapping[str, str] | None = None)
                     expression = event_props.get("Schedule") or event_props.get("ScheduleExpression")
                     schedules.append(Schedule(logical_id, expression, event_props.get("Input")))
                 elif event["Type"] in ("DynamoDB", "SQS"):
-                    event_sources.append(_event_source(logical_id, event["Type"], event.get("Properties") or {}))
+                    event_sources.append(
+                        _event_source(logical_id, event["Type"], event.get("Properties") or {})
+                    )
             functions[logical_id] = function
         elif kind == "AWS::DynamoDB::Table":
             tables[logical_id] = Table(logical_id, name, resolver.resolve(props))
@@ -412,7 +414,18 @@ def load_stack(template_path: Path, parameters: Mapping[str, str] | None = None)
             settings = props.get("DefaultRouteSettings", http_api_globals.get("DefaultRouteSettings"))
             throttle = _throttle_limits(resolver.resolve(settings or {}))
     return Stack(
-        root, functions, tables, buckets, machines, schedules, routes, cors, authorizers, throttle, queues, event_sources
+        root,
+        functions,
+        tables,
+        buckets,
+        machines,
+        schedules,
+        routes,
+        cors,
+        authorizers,
+        throttle,
+        queues,
+        event_sources,
     )
 
 

@@ -37,7 +37,9 @@ class Received:
 
 
 class WebhookReceiver:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, show: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, show: Callable[[str], None] | None = None
+    ) -> None:
         self.received: list[Received] = []
         self.secrets: dict[str, str] = {}  # alert_id → secret, to check signatures in the demo
         self._show = show
@@ -45,7 +47,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 length = min(int(self.headers.get("Content-Length") or 0), MAX_BODY)
                 body = self.rfile.read(length)
                 item = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time())
@@ -59,7 +61,9 @@ class WebhookReceiver:
                 return
 
         self._server = ThreadingHTTPServer((host, port), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="webhook-receiver")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True, name="webhook-receiver"
+        )
 
     @property
     def base_url(self) -> str:
@@ -90,7 +94,11 @@ class WebhookReceiver:
         except ValueError:
             return f"webhook {item.path}: {len(item.body)} bytes, not JSON"
         secret = self.secrets.get(str(payload.get("alert_id")))
-        checked = "" if secret is None else (" signature ok" if verify(secret, item.body, item.signature) else " BAD SIGNATURE")
+        checked = (
+            ""
+            if secret is None
+            else (" signature ok" if verify(secret, item.body, item.signature) else " BAD SIGNATURE")
+        )
         answer = " (answered 500)" if failing else ""
         return (
             f"webhook {payload.get('state')} {payload.get('kind')} {payload.get('name')!r} "
@@ -104,7 +112,9 @@ class WebhookReceiver:
             while not predicate(self.received):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise TimeoutError(f"webhook receiver: condition not met within {timeout} s ({len(self.received)} received)")
+                    raise TimeoutError(
+                        f"webhook receiver: not met within {timeout} s ({len(self.received)} received)"
+                    )
                 self._lock.wait(remaining)
             return list(self.received)
 

@@ -16,7 +16,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sitepulse.alerts.service import EvaluationStats
-from sitepulse.alerts.sources import change_of
 from sitepulse.alerts.wiring import evaluator
 from sitepulse.common.observability import logger, metrics, tracer
 
@@ -32,12 +31,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = event.get("Records") or []
     for record in records:
         try:
-            change = change_of(record)
-            if change is not None:
-                rules.apply(change, stats)
+            rules.apply_record(record, stats)
         except Exception:
             sequence = str((record.get("dynamodb") or {}).get("SequenceNumber", ""))
-            logger.exception("alert evaluation failed; the batch resumes from this record", extra={"sequence": sequence})
+            logger.exception(
+                "alert evaluation failed; the batch resumes from this record", extra={"sequence": sequence}
+            )
             failures.append({"itemIdentifier": sequence})
             break  # an ordered stream: nothing after a failed record may be reported done
     metrics.add_metric(name="AlertStreamRecords", unit=MetricUnit.Count, value=len(records))

@@ -44,7 +44,7 @@ def create_alert(
             alias="Idempotency-Key",
             min_length=1,
             max_length=255,
-            description="Retrying with the same key and body returns the first answer instead of a second rule",
+            description="Retrying with the same key and body returns the first answer, not a second rule",
         ),
     ] = None,
 ) -> Response[AlertCreated]:
@@ -87,7 +87,9 @@ def get_alert(alert_id: AlertId) -> Response[AlertDetail]:
 @app.delete(
     "/api/alerts/<alert_id>",
     summary="Delete an alert rule: no notification is sent for it any more",
-    responses=api_responses({204: {"description": "Deleted (no body)", "content": {}}}, not_found="No such alert rule"),
+    responses=api_responses(
+        {204: {"description": "Deleted (no body)", "content": {}}}, not_found="No such alert rule"
+    ),
     tags=["alerts"],
 )
 def delete_alert(alert_id: AlertId) -> Response[None]:

@@ -35,7 +35,9 @@ def create(api: ApiClient, body: dict[str, Any], **kwargs: Any) -> dict[str, Any
     return answer.json
 
 
-def occupancy_rule(receiver: WebhookReceiver, sensor: str, maximum: int = 5, path: str = "/hook") -> dict[str, Any]:
+def occupancy_rule(
+    receiver: WebhookReceiver, sensor: str, maximum: int = 5, path: str = "/hook"
+) -> dict[str, Any]:
     return {
         "name": f"room {sensor} full",
         "kind": "occupancy_above",
@@ -221,7 +223,9 @@ def test_rules_listing_is_paginated(api: ApiClient, receiver: WebhookReceiver) -
     assert api.get("/api/alerts?next_token=garbage").status == 422
 
 
-def test_store_down_is_validated(api: ApiClient, receiver: WebhookReceiver, local_stack: RunningStack) -> None:
+def test_store_down_is_validated(
+    api: ApiClient, receiver: WebhookReceiver, local_stack: RunningStack
+) -> None:
     ok = api.post(
         "/api/alerts",
         {"name": "s", "kind": "store_down", "store_id": "st-1", "for": "1h", "webhook_url": receiver.url()},
@@ -231,6 +235,13 @@ def test_store_down_is_validated(api: ApiClient, receiver: WebhookReceiver, loca
     for bad in ({"for": "1month"}, {"for": "0m"}, {"store_id": ""}, {"extra": 1}):
         answer = api.post(
             "/api/alerts",
-            {"name": "s", "kind": "store_down", "store_id": "st-1", "for": "1h", "webhook_url": receiver.url(), **bad},
+            {
+                "name": "s",
+                "kind": "store_down",
+                "store_id": "st-1",
+                "for": "1h",
+                "webhook_url": receiver.url(),
+                **bad,
+            },
         )
         assert answer.status == 422, (bad, answer.body)

@@ -4,7 +4,7 @@
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from sitepulse.common.durations import DURATION_PATTERN, parse_duration
 from sitepulse.common.fields import JSON_INTEGER

@@ -1,11 +1,11 @@
 """DynamoDB access for alert rules. Table layout (pk / sk):
 
-| item         | pk                                | sk                     | attributes                          |
-|--------------|-----------------------------------|------------------------|-------------------------------------|
-| rule         | ALERT#<alert_id>                  | RULE                   | definition, secret, state, version, seq; gsi1 (all rules), gsi2 (by target) |
-| transition   | ALERT#<alert_id>                  | TRANSITION#<version>   | state, value, at, transition_id     |
-| delivery     | ALERT#<alert_id>                  | DELIVERY#<version>     | transition_id, url, body, status, attempts, last_error, … |
-| create key   | ALERTKEY#<key_id>#<sha256 of key> | ALERTKEY               | request digest, the first answer, ttl |
+| item       | pk                        | sk                   | attributes                            |
+|------------|---------------------------|----------------------|---------------------------------------|
+| rule       | ALERT#<alert_id>          | RULE                 | definition, secret, state, version, seq |
+| transition | ALERT#<alert_id>          | TRANSITION#<version> | state, value, at, transition_id       |
+| delivery   | ALERT#<alert_id>          | DELIVERY#<version>   | transition_id, url, body, status, …   |
+| create key | ALERTKEY#<key_id>#<hash>  | ALERTKEY             | request digest, first answer, ttl     |
 
 `gsi1` (gsi1pk = "ALERTS", gsi1sk = alert_id; ids sort by creation time) lists rules;
 `gsi2` (gsi2pk = TARGET#<kind>/<target>, gsi2sk = alert_id) finds the rules of one target for
@@ -113,7 +113,9 @@ def rule_of(item: dict[str, Any]) -> Rule:
 
 
 class AlertsRepository:
-    def __init__(self, client: DynamoDBClient, table_name: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, client: DynamoDBClient, table_name: str, clock: Callable[[], float] = time.time
+    ) -> None:
         self._client = client
         self._table = table_name
         self._clock = clock
@@ -192,17 +194,28 @@ class AlertsRepository:
     def delete(self, alert_id: str) -> None:
         """The rule only: its history stays readable nowhere (the rule is gone) and a delivery
         still queued finds no rule and is dropped, so a deleted rule is silent."""
-        self._client.delete_item(TableName=self._table, Key={"pk": {"S": alert_pk(alert_id)}, "sk": {"S": RULE_SK}})
+        self._client.delete_item(
+            TableName=self._table, Key={"pk": {"S": alert_pk(alert_id)}, "sk": {"S": RULE_SK}}
+        )
 
     def list(
-        self, limit: int, next_token: str | None, visible: Callable[[dict[str, Any]], bool] | None, filters: dict[str, Any]
+        self,
+        limit: int,
+        next_token: str | None,
+        visible: Callable[[dict[str, Any]], bool] | None,
+        filters: dict[str, Any],
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Rules, newest first; with `visible` (an API key's limits) only those it lets through,
         still `limit` per page: pages are read until full, the token is the last rule kept."""
         start = ALERT_LISTING.start_key(
             next_token,
             filters,
-            expected={"pk": re.compile(f"ALERT#{_ALERT_ID.pattern}"), "sk": RULE_SK, "gsi1pk": _ALL_RULES, "gsi1sk": _ALERT_ID},
+            expected={
+                "pk": re.compile(f"ALERT#{_ALERT_ID.pattern}"),
+                "sk": RULE_SK,
+                "gsi1pk": _ALL_RULES,
+                "gsi1sk": _ALERT_ID,
+            },
             check=lambda key: key["pk"] == alert_pk(key["gsi1sk"]),
         )
         query: dict[str, Any] = {

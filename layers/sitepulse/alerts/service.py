@@ -28,15 +28,14 @@ from sitepulse.alerts.models import (
 from sitepulse.alerts.repository import (
     AlertsRepository,
     CreateRequest,
-    Delivery,
     as_number,
     create_key_pk,
     rule_of,
 )
 from sitepulse.alerts.rules import (
+    SIGNATURE_HEADER,
     Observation,
     Rule,
-    SIGNATURE_HEADER,
     encode_body,
     next_transition,
     notification,
@@ -44,11 +43,22 @@ from sitepulse.alerts.rules import (
     signature,
     temperature_state,
 )
-from sitepulse.alerts.sources import RoomChange, RoomReadings, SensorChange
+from sitepulse.alerts.sources import RoomChange, RoomReadings, SensorChange, change_of
 from sitepulse.common.errors import ConflictError, InvalidInputError, KeyTakenError, NotFoundError
 from sitepulse.common.timestamps import format_instant, utc_now
 
-_DEFINITION_FIELDS = ("name", "kind", "webhook_url", "sensor", "building", "room", "store_id", "min", "max", "for")
+_DEFINITION_FIELDS = (
+    "name",
+    "kind",
+    "webhook_url",
+    "sensor",
+    "building",
+    "room",
+    "store_id",
+    "min",
+    "max",
+    "for",
+)
 
 
 def new_alert_id(now: datetime) -> str:
@@ -87,7 +97,9 @@ class AlertService:
         self._repository = repository
         self._clock = clock
 
-    def create(self, rule: AlertRuleIn, key_id: str | None, idempotency_key: str | None) -> tuple[dict[str, Any], bool]:
+    def create(
+        self, rule: AlertRuleIn, key_id: str | None, idempotency_key: str | None
+    ) -> tuple[dict[str, Any], bool]:
         """The answer (with the secret) and whether this call created the rule."""
         try:
             webhooks.check_url(rule.webhook_url)
@@ -107,7 +119,11 @@ class AlertService:
         if "max" in item:
             item["max"] = Decimal(str(item["max"]))
         answer = alert_out(item, AlertCreated, secret=item["secret"]).as_json()
-        target = {name: definition[name] for name in ("sensor", "building", "room", "store_id") if name in definition}
+        target = {
+            name: definition[name]
+            for name in ("sensor", "building", "room", "store_id")
+            if name in definition
+        }
         stored = self._repository.rule_item(item, target)
         if idempotency_key is None:
             self._repository.create(stored)
@@ -130,7 +146,12 @@ class AlertService:
     def get(self, alert_id: str, limits: Limits) -> AlertDetail:
         item = self._visible_item(alert_id, limits)
         transitions = [
-            TransitionOut(state=t["state"], value=as_number(t.get("value")), at=t["at"], transition_id=t["transition_id"])
+            TransitionOut(
+                state=t["state"],
+                value=as_number(t.get("value")),
+                at=t["at"],
+                transition_id=t["transition_id"],
+            )
             for t in self._repository.recent(alert_id, "TRANSITION#")
         ]
         deliveries = [
@@ -177,12 +198,20 @@ class Evaluator:
         self._repository = repository
         self._readings = readings
 
+    def apply_record(self, record: dict[str, Any], stats: EvaluationStats) -> None:
+        """Evaluate the rules of the target one stream record changed (other records: nothing)."""
+        change = change_of(record)
+        if change is not None:
+            self.apply(change, stats)
+
     def apply(self, change: SensorChange | RoomChange, stats: EvaluationStats) -> None:
         stats.changes += 1
         if isinstance(change, SensorChange):
             rules = self._repository.rules_for("occupancy_above", {"sensor": change.sensor})
         else:
-            rules = self._repository.rules_for("temperature_outside", {"building": change.building, "room": change.room})
+            rules = self._repository.rules_for(
+                "temperature_outside", {"building": change.building, "room": change.room}
+            )
         for rule in rules:
             stats.rules_evaluated += 1
             if self._evaluate(rule, change):
@@ -270,7 +299,9 @@ class Deliverer:
         if rule is None:
             return DeliveryOutcome(True, note="rule deleted")
         if delivery.lease_until > time.time():
-            return DeliveryOutcome(False, retry_in=max(1, int(delivery.lease_until - time.time()) + 1), note="leased")
+            return DeliveryOutcome(
+                False, retry_in=max(1, int(delivery.lease_until - time.time()) + 1), note="leased"
+            )
         if not self._repository.claim(delivery, self._policy.lease_seconds):
             return DeliveryOutcome(False, retry_in=1, note="claimed elsewhere")
         attempt_number = delivery.attempts + 1

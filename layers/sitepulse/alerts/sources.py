@@ -78,7 +78,9 @@ class RoomReadings:
         self._client = client
         self._table = table_name
 
-    def window(self, building: str, room: str, latest: datetime, span: timedelta) -> tuple[list[Decimal], Decimal | None]:
+    def window(
+        self, building: str, room: str, latest: datetime, span: timedelta
+    ) -> tuple[list[Decimal], Decimal | None]:
         """Readings in (latest − span, latest], and the last one at or before latest − span."""
         pk = room_pk(building, room)
         start = latest - span

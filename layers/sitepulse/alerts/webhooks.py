@@ -136,7 +136,9 @@ class _PinnedHttps(http.client.HTTPSConnection):
     """HTTPS to the checked address, certificate verified for the URL's host name."""
 
     def __init__(self, target: Target) -> None:
-        super().__init__(target.host, target.port, timeout=CONNECT_TIMEOUT_SECONDS, context=ssl.create_default_context())
+        super().__init__(
+            target.host, target.port, timeout=CONNECT_TIMEOUT_SECONDS, context=ssl.create_default_context()
+        )
         self._address = target.address
 
     def connect(self) -> None:

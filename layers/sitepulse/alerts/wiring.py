@@ -19,7 +19,8 @@ def alert_service() -> AlertService:
 def evaluator() -> Evaluator:
     settings = load_settings(EvaluatorSettings)
     return Evaluator(
-        AlertsRepository(dynamodb(), settings.alerts_table), RoomReadings(dynamodb(), settings.temperature_table)
+        AlertsRepository(dynamodb(), settings.alerts_table),
+        RoomReadings(dynamodb(), settings.temperature_table),
     )
 
 
@@ -27,7 +28,8 @@ def evaluator() -> Evaluator:
 def deliverer() -> Deliverer:
     settings = load_settings(DeliverySettings)
     return Deliverer(
-        AlertsRepository(dynamodb(), settings.alerts_table), DeliveryPolicy(max_attempts=settings.delivery_max_attempts)
+        AlertsRepository(dynamodb(), settings.alerts_table),
+        DeliveryPolicy(max_attempts=settings.delivery_max_attempts),
     )
 
 
