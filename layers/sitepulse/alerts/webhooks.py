@@ -76,7 +76,9 @@ def check_url(url: str, resolve: Resolver = system_resolver, allow_loopback: boo
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
         loopback_ok = allow_loopback and address.is_loopback
-        if not address.is_global and not loopback_ok:
+        # `is_global` alone lets multicast through (224.0.0.0/4 is "global"): refuse it explicitly.
+        special = not address.is_global or address.is_multicast or address.is_reserved
+        if special and not loopback_ok:
             raise UnsafeUrl(f"resolves to {address}, a private, loopback, link-local or special address")
         if parts.scheme == "http" and not loopback_ok:
             raise UnsafeUrl("must be https (plain http only to loopback on the local stack)")
