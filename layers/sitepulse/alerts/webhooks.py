@@ -53,9 +53,10 @@ def system_resolver(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
-def check_url(url: str, resolve: Resolver = system_resolver, allow_loopback: bool | None = None) -> Target:
+def check_url(url: str, resolve: Resolver | None = None, allow_loopback: bool | None = None) -> Target:
     """The URL's target if it may receive notifications; `UnsafeUrl` otherwise."""
     allow_loopback = loopback_allowed() if allow_loopback is None else allow_loopback
+    resolve = resolve or system_resolver
     try:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -101,7 +102,7 @@ class Attempt:
     error: str | None
 
 
-def post(url: str, body: bytes, headers: dict[str, str], resolve: Resolver = system_resolver) -> Attempt:
+def post(url: str, body: bytes, headers: dict[str, str], resolve: Resolver | None = None) -> Attempt:
     """POST `body` once; 2xx is success, anything else (3xx included: no redirects) a failure."""
     try:
         target = check_url(url, resolve)
