@@ -77,6 +77,7 @@ class LocalStack:
     _gateway: GatewayServer | None = None
     _scheduler: Scheduler | None = None
     event_sources: EventSources | None = None
+    receiver: Any = None  # the demo's webhook receiver (local.webhook_receiver)
     _injector: FaultInjector | None = None
     runtime: FunctionRuntime | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -143,10 +144,17 @@ class LocalStack:
         if self.demo:
             from local.demo import Demo, load_demo_data
 
+            from local.webhook_receiver import WebhookReceiver
+
             self.log("loading demo data...")
             admin = self.demo_keys.get("admin")
             headers = {"Authorization": f"Bearer {admin}"} if admin else {}
-            demo_lines = load_demo_data(Demo(self.api_url, self.stack, headers), self.log)
+            # Where the demo's alert rules notify: each delivery is one line on the terminal.
+            self.receiver = WebhookReceiver(
+                self.host if self.host.startswith("127.") else "127.0.0.1", 0, self.log
+            )
+            self.receiver.start()
+            demo_lines = load_demo_data(Demo(self.api_url, self.stack, headers, self.receiver), self.log)
         if injector:  # deployed and seeded: from now on AWS misbehaves
             injector.arm()
             self.log(f"faults: {injector.spec.describe()}")
@@ -251,6 +259,8 @@ class LocalStack:
             self._scheduler.stop()
         if self.event_sources:
             self.event_sources.stop()
+        if self.receiver:
+            self.receiver.stop()
         if self.runtime:
             self.runtime.stop()  # before the gateway: its requests in flight end at once
         if self._gateway:

@@ -17,6 +17,7 @@ transition and its notification exist together or not at all.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -155,7 +156,8 @@ class AlertsRepository:
                                 "pk": claim.pk,
                                 "sk": CREATE_KEY_SK,
                                 "request_digest": claim.request_digest,
-                                "answer": claim.answer,
+                                # JSON text: DynamoDB numbers are Decimals, the answer has floats
+                                "answer": json.dumps(claim.answer, sort_keys=True),
                                 "ttl": int(self._clock()) + CREATE_KEY_TTL_SECONDS,
                             }
                         ),
@@ -176,7 +178,9 @@ class AlertsRepository:
             self._client,
             claim,
             plan,
-            decode=lambda stored: CreateRequest(claim.pk, stored["request_digest"], stored["answer"]),
+            decode=lambda stored: CreateRequest(
+                claim.pk, stored["request_digest"], json.loads(stored["answer"])
+            ),
             read_stored=lambda: self._get(claim.pk, CREATE_KEY_SK, consistent=True),
         )
 

@@ -264,3 +264,16 @@ def test_bad_rules_are_422(flow: Flow, receiver: WebhookReceiver, body: dict[str
     status, answer = flow.call("POST", "/api/alerts", {"name": "x", "webhook_url": receiver.url(), **body})
     assert status == 422, answer
     assert answer["errors"]
+
+
+@pytest.mark.parametrize(
+    "rule", [{k: v for k, v in r.items()} for r in __import__("local.demo_alerts").demo_alerts.DEMO_RULES]
+)
+def test_the_demo_rules_are_valid(flow: Flow, receiver: WebhookReceiver, rule: dict[str, Any]) -> None:
+    status, answer = flow.call(
+        "POST",
+        "/api/alerts",
+        {**rule, "webhook_url": receiver.url("/demo")},
+        {"Idempotency-Key": f"demo-{rule['name']}"},
+    )
+    assert status == 201, answer
