@@ -143,7 +143,6 @@ class LocalStack:
         demo_lines: list[str] = []
         if self.demo:
             from local.demo import Demo, load_demo_data
-
             from local.webhook_receiver import WebhookReceiver
 
             self.log("loading demo data...")
