@@ -92,19 +92,26 @@ class TemperatureOutsideIn(_RuleIn):
         return value
 
 
+STORE_DOWN_MAX_FOR = timedelta(days=7)
+
+
 class StoreDownIn(_RuleIn):
-    """Fires once the store has been inactive for `for` of its business time."""
+    """Fires once the store has been inactive for `for` of its business time (at most 7 days:
+    the week of polls the reports read)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     kind: Literal["store_down"]
     store_id: StoreId
-    for_: For = Field(alias="for")
+    for_: For = Field(alias="for", description="Business time inactive before it fires: > 0, ≤ 7 days")
 
     @field_validator("for_")
     @classmethod
     def _for(cls, value: str) -> str:
-        return _checked_for(value)
+        _checked_for(value)
+        if parse_duration(value) > STORE_DOWN_MAX_FOR:
+            raise ValueError(f"must be at most 7 days for store_down, got {value!r}")
+        return value
 
 
 AlertRuleIn = Annotated[OccupancyAboveIn | TemperatureOutsideIn | StoreDownIn, Field(discriminator="kind")]

@@ -9,9 +9,10 @@
 
 `gsi1` (gsi1pk = "ALERTS", gsi1sk = alert_id; ids sort by creation time) lists rules;
 `gsi2` (gsi2pk = TARGET#<kind>/<target>, gsi2sk = alert_id) finds the rules of one target for
-the evaluator. A transition is ONE transaction: the rule's state moves only if its `version`
-is still the one evaluated (optimistic lock), and the transition and its delivery (the outbox:
-this table's stream hands new deliveries to the delivery queue) are written with it, so a
+the evaluator (`TARGET#stores` holds every store rule: all are evaluated after a status file).
+A transition is ONE transaction: the rule's state moves only if its `version` is still the
+one evaluated (optimistic lock), and the transition and its delivery (the outbox: this
+table's stream hands new deliveries to the delivery queue) are written with it, so a
 transition and its notification exist together or not at all.
 """
 
@@ -66,7 +67,8 @@ def target_key(kind: str, target: dict[str, str]) -> str:
     if "sensor" in target:
         return f"TARGET#sensor/{target['sensor']}"
     if "store_id" in target:
-        return f"TARGET#store/{target['store_id']}"
+        # One partition for every store rule: they are all evaluated after each status file.
+        return "TARGET#stores"
     return f"TARGET#room/{target['building']}/{target['room']}"
 
 

@@ -23,6 +23,8 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from sitepulse.common.timestamps import format_instant
+from sitepulse.store_uptime.engine.business_hours import business_intervals_utc
+from sitepulse.store_uptime.engine.uptime import polls_up_to, unpack_poll
 
 State = Literal["OK", "FIRING"]
 Event = Literal["FIRING", "RESOLVED"]
@@ -150,3 +152,39 @@ def temperature_state(
     if anchor is None or not outside(anchor, low, high):
         return "OK"
     return "FIRING" if all(outside(t, low, high) for t in in_window) else "OK"
+
+
+def store_down_state(
+    packed_polls: list[int],
+    weekly: list[tuple[int, int, int]] | None,
+    timezone: str | None,
+    now_us: int,
+    for_us: int,
+) -> tuple[State, int]:
+    """`store_down` at `now` (the latest poll ingested, as in the reports): the state and the
+    inactive business time in microseconds.
+
+    The store's status follows the reports' engine: at each instant, the nearest poll (the later
+    one on a tie; `inactive` wins among polls of one instant). It is inactive since the handover
+    after its last active poll — or since its first poll when it never was active — and the
+    rule fires once the business time (its hours, in its timezone) in [that instant, now)
+    reaches `for`. Its first active poll resolves it.
+    """
+    polls = polls_up_to(packed_polls, now_us)
+    if not polls:
+        return "OK", 0
+    instants: dict[int, bool] = {}
+    for packed in polls:
+        at, active = unpack_poll(packed)
+        instants[at] = instants.get(at, True) and active  # inactive wins on one instant
+    ordered = sorted(instants)
+    if instants[ordered[-1]]:
+        return "OK", 0
+    last_active = next((i for i in range(len(ordered) - 1, -1, -1) if instants[ordered[i]]), None)
+    if last_active is None:
+        since = ordered[0]
+    else:
+        earlier, later = ordered[last_active], ordered[last_active + 1]
+        since = -((-(earlier + later)) // 2)  # ceil: the exact midpoint belongs to the later poll
+    inactive = sum(end - start for start, end in business_intervals_utc(weekly, timezone, since, now_us))
+    return ("FIRING" if inactive >= for_us else "OK"), inactive

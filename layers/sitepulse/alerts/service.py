@@ -9,7 +9,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -36,14 +36,23 @@ from sitepulse.alerts.rules import (
     SIGNATURE_HEADER,
     Observation,
     Rule,
+    State,
     encode_body,
     next_transition,
     notification,
     occupancy_state,
     signature,
+    store_down_state,
     temperature_state,
 )
-from sitepulse.alerts.sources import RoomChange, RoomReadings, SensorChange, change_of
+from sitepulse.alerts.sources import (
+    RoomChange,
+    RoomReadings,
+    SensorChange,
+    StatusFileIngested,
+    StoreData,
+    change_of,
+)
 from sitepulse.common.errors import ConflictError, InvalidInputError, KeyTakenError, NotFoundError
 from sitepulse.common.timestamps import format_instant, utc_now
 
@@ -194,9 +203,12 @@ class EvaluationStats:
 class Evaluator:
     """Turns one target change into at most one transition per rule of that target."""
 
-    def __init__(self, repository: AlertsRepository, readings: RoomReadings | None) -> None:
+    def __init__(
+        self, repository: AlertsRepository, readings: RoomReadings | None, stores: StoreData | None = None
+    ) -> None:
         self._repository = repository
         self._readings = readings
+        self._stores = stores
 
     def apply_record(self, record: dict[str, Any], stats: EvaluationStats) -> None:
         """Evaluate the rules of the target one stream record changed (other records: nothing)."""
@@ -204,8 +216,11 @@ class Evaluator:
         if change is not None:
             self.apply(change, stats)
 
-    def apply(self, change: SensorChange | RoomChange, stats: EvaluationStats) -> None:
+    def apply(self, change: SensorChange | RoomChange | StatusFileIngested, stats: EvaluationStats) -> None:
         stats.changes += 1
+        if isinstance(change, StatusFileIngested):
+            self._apply_stores(stats)
+            return
         if isinstance(change, SensorChange):
             rules = self._repository.rules_for("occupancy_above", {"sensor": change.sensor})
         else:
@@ -215,6 +230,38 @@ class Evaluator:
         for rule in rules:
             stats.rules_evaluated += 1
             if self._evaluate(rule, change):
+                stats.transitions += 1
+
+    def _apply_stores(self, stats: EvaluationStats) -> None:
+        """Every store rule, against the stores' data as the reports read it (one bucket read per
+        bucket that holds a store with a rule)."""
+        assert self._stores is not None
+        rules = self._repository.rules_for("store_down", {"store_id": ""})
+        now_us = self._stores.now_us() if rules else None
+        if now_us is None:
+            return
+        buckets: dict[int, Any] = {}
+        for rule in rules:
+            stats.rules_evaluated += 1
+            data = self._stores.bucket_of(rule.target["store_id"], now_us, buckets)
+            store = rule.target["store_id"]
+            state, inactive_us = store_down_state(
+                data.polls.get(store, []),
+                data.hours.get(store),
+                data.timezones.get(store),
+                now_us,
+                rule.for_seconds * 1_000_000,
+            )
+            at = datetime.fromtimestamp(now_us / 1_000_000, UTC)
+            value = inactive_us // 1_000_000  # inactive business time, in seconds
+
+            def observe(
+                fresh: Rule, state: State = state, value: int = value, at: datetime = at
+            ) -> Observation:
+                # As of `now`, not per write: every evaluation is a new observation of the store.
+                return Observation(fresh.seq + 1, state, value, at)
+
+            if self._record(rule, observe):
                 stats.transitions += 1
 
     def _observe(self, rule: Rule, change: SensorChange | RoomChange) -> Observation:
@@ -229,13 +276,16 @@ class Evaluator:
         return Observation(change.seq, state, change.latest_t, change.latest_at)
 
     def _evaluate(self, rule: Rule, change: SensorChange | RoomChange) -> bool:
-        """Record the transition this change causes, if any; True when this call recorded one.
+        return self._record(rule, lambda fresh: self._observe(fresh, change))
+
+    def _record(self, rule: Rule, observe: Callable[[Rule], Observation]) -> bool:
+        """Record the transition the observation causes, if any; True when this call recorded one.
 
         The rule read from the target index may be stale: a failed optimistic lock re-reads it
         (consistently) and decides again, so a concurrent or repeated evaluation of the same
         change finds the transition already made and does nothing."""
         for _ in range(MAX_LOCK_ATTEMPTS):
-            transition = next_transition(rule, self._observe(rule, change))
+            transition = next_transition(rule, observe(rule))
             if transition is None:
                 return False
             item = self._repository.get(rule.alert_id, consistent=True)

@@ -9,6 +9,7 @@ class AlertsSettings(BaseModel):
 
 class EvaluatorSettings(AlertsSettings):
     temperature_table: str = Field(min_length=1)
+    stores_table: str = Field(min_length=1)
 
 
 class DeliverySettings(AlertsSettings):

@@ -18,6 +18,8 @@ from sitepulse.common.aws import DynamoDBClient
 from sitepulse.common.timestamps import from_sortable
 from sitepulse.occupancy.buckets import floor_at_zero
 from sitepulse.occupancy.repository import SUMMARY
+from sitepulse.store_uptime.storage.keys import store_bucket
+from sitepulse.store_uptime.storage.reader import BucketData, ShardReader, read_latest_poll_us
 from sitepulse.temperature.repository import reading_sk, room_pk
 
 
@@ -38,7 +40,17 @@ class RoomChange:
     latest_at: datetime
 
 
-def change_of(record: dict[str, Any]) -> SensorChange | RoomChange | None:
+@dataclass(frozen=True)
+class StatusFileIngested:
+    """A store status file is ingested (its ledger item became Done): store rules are due."""
+
+    key: str
+
+
+STATUS_FILES = "incoming/store_status/"
+
+
+def change_of(record: dict[str, Any]) -> SensorChange | RoomChange | StatusFileIngested | None:
     """The target change a stream record describes; None for any other item or a REMOVE."""
     if record.get("eventName") not in ("INSERT", "MODIFY"):
         return None
@@ -53,6 +65,8 @@ def change_of(record: dict[str, Any]) -> SensorChange | RoomChange | None:
             inside=floor_at_zero(int(image.get("in", 0)) - int(image.get("out", 0))),
             at=_written_at(data),
         )
+    if pk.startswith(STATUS_FILES) and image.get("status") == "Done":
+        return StatusFileIngested(pk)
     if pk.startswith("BLDG#") and sk.startswith("ROOM#") and "latest_at" in image:
         return RoomChange(
             building=pk.removeprefix("BLDG#"),
@@ -109,3 +123,21 @@ class RoomReadings:
             ConsistentRead=True,
         )["Items"]
         return in_window, (Decimal(anchor[0]["t"]["N"]) if anchor else None)
+
+
+class StoreData:
+    """What `store_down` rules need: the latest poll ingested (the reports' `now`) and, per bucket
+    of stores with a rule, the week of polls, hours and timezones the reports read."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def now_us(self) -> int | None:
+        return read_latest_poll_us(self._client, self._table)
+
+    def bucket_of(self, store_id: str, now_us: int, cache: dict[int, BucketData]) -> BucketData:
+        bucket = store_bucket(store_id)
+        if bucket not in cache:
+            cache[bucket] = ShardReader(self._client, self._table).read_bucket(bucket, now_us)
+        return cache[bucket]

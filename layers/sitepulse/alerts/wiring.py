@@ -3,7 +3,7 @@
 from sitepulse.alerts.repository import AlertsRepository
 from sitepulse.alerts.service import AlertService, Deliverer, DeliveryPolicy, Evaluator
 from sitepulse.alerts.settings import AlertsSettings, DeliverySettings, EvaluatorSettings, OutboxSettings
-from sitepulse.alerts.sources import RoomReadings
+from sitepulse.alerts.sources import RoomReadings, StoreData
 from sitepulse.common.aws import client, dynamodb
 from sitepulse.common.container import per_container
 from sitepulse.common.settings import load_settings
@@ -21,6 +21,7 @@ def evaluator() -> Evaluator:
     return Evaluator(
         AlertsRepository(dynamodb(), settings.alerts_table),
         RoomReadings(dynamodb(), settings.temperature_table),
+        StoreData(dynamodb(), settings.stores_table),
     )
 
 

@@ -277,3 +277,51 @@ def test_the_demo_rules_are_valid(flow: Flow, receiver: WebhookReceiver, rule: d
         {"Idempotency-Key": f"demo-{rule['name']}"},
     )
     assert status == 201, answer
+
+
+def test_store_down_fires_when_a_status_file_is_ingested(
+    flow: Flow,
+    receiver: WebhookReceiver,
+    load_function: Any,
+    aws: boto3.Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.unit.store_uptime.conftest import long_context
+
+    status, rule = flow.call(
+        "POST",
+        "/api/alerts",
+        {
+            "name": "down",
+            "kind": "store_down",
+            "store_id": "st-9",
+            "for": "2h",
+            "webhook_url": receiver.url(),
+        },
+    )
+    assert status == 201, rule
+    bucket = "sitepulse-local-databucket"
+    aws.client("s3").create_bucket(Bucket=bucket)
+    ingest = load_function("IngestFunction")
+
+    def status_file(name: str, rows: list[tuple[str, str]]) -> None:
+        text = "store_id,status,timestamp_utc\n" + "".join(f"st-9,{s},{t} UTC\n" for s, t in rows)
+        aws.client("s3").put_object(
+            Bucket=bucket, Key=f"incoming/store_status/{name}.csv", Body=text.encode()
+        )
+        assert {o["status"] for o in ingest.handler({}, long_context())["objects"]} == {"Done"}
+        flow.evaluate(flow.new_records("IngestionTable"))
+        while flow.relay_and_deliver():
+            pass
+
+    # No hours file: open 24×7 (as in the reports); no timezone: the reports' default.
+    status_file("a", [("active", "2023-01-09 08:00:00"), ("inactive", "2023-01-09 10:00:00")])
+    assert receiver.for_alert(rule["alert_id"]) == []  # inactive since 09:00, now 10:00: 1 h
+    status_file("b", [("inactive", "2023-01-09 11:30:00")])
+    status_file("c", [("inactive", "2023-01-09 12:00:00")])  # 3 h: one FIRING, not two
+    status_file("d", [("active", "2023-01-09 13:00:00")])
+    got = [item.json for item in receiver.for_alert(rule["alert_id"])]
+    assert [(g["state"], g["value"], g["at"], g["target"]) for g in got] == [
+        ("FIRING", 9000, "2023-01-09T11:30:00Z", {"store_id": "st-9"}),
+        ("RESOLVED", 0, "2023-01-09T13:00:00Z", {"store_id": "st-9"}),
+    ]

@@ -17,10 +17,12 @@ from sitepulse.alerts.rules import (
     notification,
     occupancy_state,
     signature,
+    store_down_state,
     temperature_state,
     transition_id,
     verify,
 )
+from sitepulse.store_uptime.engine.uptime import pack_poll
 
 AT = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -110,3 +112,39 @@ def test_decimal_values_become_json_numbers() -> None:
     assert notification(r, made)["value"] == 29.5
     made = next_transition(r, Observation(1, "FIRING", Decimal("30.000000"), AT))
     assert made is not None and notification(r, made)["value"] == 30
+
+
+H = 3_600_000_000  # an hour in microseconds
+MONDAY = 1_673_222_400_000_000  # 2023-01-09T00:00:00Z, a Monday
+
+
+def poll(hour: float, active: bool) -> int:
+    return pack_poll(MONDAY + int(hour * H), active)
+
+
+def test_store_down_counts_inactive_business_time_since_the_last_active_handover() -> None:
+    polls = [poll(8, True), poll(10, False), poll(11, False), poll(12, False)]
+    # Open 24×7 in UTC: inactive from the midpoint 9:00 to now 12:00 = 3 h.
+    assert store_down_state(polls, None, "UTC", MONDAY + 12 * H, 3 * H) == ("FIRING", 3 * H)
+    assert store_down_state(polls, None, "UTC", MONDAY + 12 * H, 3 * H + 1) == ("OK", 3 * H)
+
+
+def test_store_down_only_counts_business_hours_in_the_store_timezone() -> None:
+    polls = [poll(8, True), poll(10, False), poll(20, False)]
+    monday_9_to_17 = [(0, 9 * 3600, 17 * 3600)]
+    state, inactive = store_down_state(polls, monday_9_to_17, "UTC", MONDAY + 20 * H, 8 * H)
+    assert (state, inactive) == ("FIRING", 8 * H)  # 9:00 → 17:00; the evening is not business time
+    # The same hours in New York (UTC−5) begin at 14:00 UTC: 6 h by 20:00 UTC.
+    assert store_down_state(polls, monday_9_to_17, "America/New_York", MONDAY + 20 * H, 8 * H) == (
+        "OK",
+        6 * H,
+    )
+
+
+def test_store_down_resolves_at_the_first_active_poll_and_inactive_wins_on_one_instant() -> None:
+    assert store_down_state([poll(1, False), poll(5, True)], None, "UTC", MONDAY + 5 * H, H)[0] == "OK"
+    both = [poll(1, False), poll(5, True), poll(5, False)]
+    assert store_down_state(both, None, "UTC", MONDAY + 5 * H, H) == ("FIRING", 4 * H)  # never active
+    assert store_down_state([], None, "UTC", MONDAY, H) == ("OK", 0)
+    # Polls after `now` are not seen yet.
+    assert store_down_state([poll(1, False), poll(9, True)], None, "UTC", MONDAY + 5 * H, H)[0] == "FIRING"
