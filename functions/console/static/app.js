@@ -642,7 +642,7 @@ function ruleForm(onCreated) {
   const kind = el("select", { id: "alert-kind", name: "kind" },
     Object.keys(RULE_FIELDS).map((k) => el("option", { value: k }, k)));
   const name = el("input", { id: "alert-name", name: "name", required: true, maxlength: 200 });
-  const url = el("input", { id: "alert-url", name: "webhook_url", type: "url", required: true, placeholder: "https://…" });
+  const url = el("input", { id: "alert-url", name: "webhook_url", type: "url", required: true, placeholder: "an https URL" });
   const drawFields = () => fields.replaceChildren(...RULE_FIELDS[kind.value].map(([field, label, type]) =>
     el("label", { for: `alert-${field}` }, label,
       el("input", { id: `alert-${field}`, name: field, type, step: type === "number" ? "any" : null, required: true }))));
