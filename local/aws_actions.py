@@ -187,7 +187,8 @@ def request_actions(environ: dict[str, Any], service: str, body: bytes) -> list[
     if not params.get("Action") and body and b"Action=" in body:
         params = parse_qs(body.decode("utf-8", "replace"))
     if params.get("Action"):
-        return [(f"{service}:{params['Action'][0]}", "*")]
+        topic = params.get("TopicArn", ["*"])[0] if service == "sns" else "*"
+        return [(f"{service}:{params['Action'][0]}", topic)]
     return [(f"{service}:{method} {path}", "*")]
 
 

@@ -60,6 +60,10 @@ def provision(stack: Stack, session: Any) -> None:
 
     if stack.queues:
         _provision_queues(stack, session.client("sqs"))
+    if stack.topics:
+        sns = session.client("sns")
+        for topic in stack.topics.values():
+            sns.create_topic(Name=topic)
 
     if stack.state_machines or stack.functions:
         _provision_lambda(stack, session)

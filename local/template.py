@@ -224,6 +224,7 @@ class Stack:
     throttle: ThrottleLimits | None = None  # the HttpApi's DefaultRouteSettings, if it sets both limits
     queues: dict[str, Queue] = field(default_factory=dict)
     event_sources: list[EventSource] = field(default_factory=list)
+    topics: dict[str, str] = field(default_factory=dict)  # SNS topics: logical id → name
 
     def function_by_name(self, name_or_arn: str) -> Function | None:
         name = name_or_arn.rsplit(":function:", 1)[-1].split(":")[0]
@@ -266,6 +267,8 @@ class _Resolver:
             physical = physical_name(name, kind)
             if kind == "AWS::SQS::Queue":  # Ref of a queue is its URL
                 return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{physical}"
+            if kind == "AWS::SNS::Topic":  # Ref of a topic is its ARN
+                return f"arn:aws:sns:{REGION}:{ACCOUNT}:{physical}"
             if kind in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"):
                 return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{physical}"
             return physical
@@ -289,7 +292,7 @@ class _Resolver:
             }
             if kind in service:
                 return service[kind]
-        if attribute in ("Name", "QueueName"):
+        if attribute in ("Name", "QueueName", "TopicName"):
             return physical
         if attribute == "StreamArn":  # the label moto gives a stream is known only once it exists
             return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{physical}/stream/*"
@@ -354,6 +357,8 @@ def load_stack(template_path: Path, parameters: Mapping[str, str] | None = None)
     routes: list[Route] = []
     queues: dict[str, Queue] = {}
     event_sources: list[EventSource] = []
+    topics: dict[str, str] = {}
+    collected: dict[type, list[Any]] = {Route: routes, Schedule: schedules, EventSource: event_sources}
     cors: Cors | None = None
     throttle: ThrottleLimits | None = None
     http_api_globals = (template.get("Globals") or {}).get("HttpApi", {})
@@ -382,23 +387,10 @@ def load_stack(template_path: Path, parameters: Mapping[str, str] | None = None)
                 reserved_concurrency=_optional_int(props.get("ReservedConcurrentExecutions")),
             )
             for event in (props.get("Events") or {}).values():
-                event_props = resolver.resolve(event.get("Properties") or {})
-                if event["Type"] == "HttpApi":
-                    route = Route(
-                        event_props.get("Method", "ANY").upper(),
-                        event_props["Path"],
-                        logical_id,
-                        _route_authorizer(event.get("Properties") or {}, apis),
-                    )
-                    function.routes.append(route)
-                    routes.append(route)
-                elif event["Type"] in ("Schedule", "ScheduleV2"):
-                    expression = event_props.get("Schedule") or event_props.get("ScheduleExpression")
-                    schedules.append(Schedule(logical_id, expression, event_props.get("Input")))
-                elif event["Type"] in ("DynamoDB", "SQS"):
-                    event_sources.append(
-                        _event_source(logical_id, event["Type"], event.get("Properties") or {})
-                    )
+                found = _function_event(logical_id, event, resolver, apis)
+                if found is not None:
+                    collected[type(found)].append(found)
+            function.routes = [route for route in routes if route.function == logical_id]
             functions[logical_id] = function
         elif kind == "AWS::DynamoDB::Table":
             tables[logical_id] = Table(logical_id, name, resolver.resolve(props))
@@ -406,6 +398,8 @@ def load_stack(template_path: Path, parameters: Mapping[str, str] | None = None)
             buckets[logical_id] = Bucket(logical_id, name)
         elif kind == "AWS::SQS::Queue":
             queues[logical_id] = Queue(logical_id, name, resolver.resolve(props))
+        elif kind == "AWS::SNS::Topic":
+            topics[logical_id] = name
         elif kind == "AWS::Serverless::StateMachine":
             machines[logical_id] = _state_machine(logical_id, name, props, root, resolver)
         elif kind == "AWS::Serverless::HttpApi" and cors is None:
@@ -426,7 +420,28 @@ def load_stack(template_path: Path, parameters: Mapping[str, str] | None = None)
         throttle,
         queues,
         event_sources,
+        topics,
     )
+
+
+def _function_event(
+    logical_id: str, event: dict[str, Any], resolver: _Resolver, apis: dict[str, HttpApiAuth]
+) -> Route | Schedule | EventSource | None:
+    """What one of a function's `Events` is locally: a route, a schedule or an event source."""
+    event_props = resolver.resolve(event.get("Properties") or {})
+    if event["Type"] == "HttpApi":
+        return Route(
+            event_props.get("Method", "ANY").upper(),
+            event_props["Path"],
+            logical_id,
+            _route_authorizer(event.get("Properties") or {}, apis),
+        )
+    if event["Type"] in ("Schedule", "ScheduleV2"):
+        expression = event_props.get("Schedule") or event_props.get("ScheduleExpression")
+        return Schedule(logical_id, expression, event_props.get("Input"))
+    if event["Type"] in ("DynamoDB", "SQS"):
+        return _event_source(logical_id, event["Type"], event.get("Properties") or {})
+    return None
 
 
 def _get_att_target(value: Any) -> str:

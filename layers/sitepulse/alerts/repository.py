@@ -427,3 +427,39 @@ def as_number(value: Any) -> int | float | None:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
+
+
+def _email_key(delivery: Delivery) -> dict[str, Any]:
+    return {"pk": {"S": alert_pk(delivery.alert_id)}, "sk": {"S": delivery_sk(delivery.version)}}
+
+
+class EmailClaims:
+    """Mark a delivery as mailed before publishing it: a retried relay publishes it once."""
+
+    def __init__(
+        self, client: DynamoDBClient, table_name: str, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._client = client
+        self._table = table_name
+        self._clock = clock
+
+    def claim(self, delivery: Delivery) -> bool:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_email_key(delivery),
+                UpdateExpression="SET emailed_at = :now",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(emailed_at)",
+                ExpressionAttributeValues={":now": {"S": format_instant_now(self._clock)}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def release(self, delivery: Delivery) -> None:
+        """The publish failed: let the relay's retry try again."""
+        self._client.update_item(
+            TableName=self._table, Key=_email_key(delivery), UpdateExpression="REMOVE emailed_at"
+        )

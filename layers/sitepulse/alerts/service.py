@@ -28,6 +28,7 @@ from sitepulse.alerts.models import (
 from sitepulse.alerts.repository import (
     AlertsRepository,
     CreateRequest,
+    EmailClaims,
     as_number,
     create_key_pk,
     rule_of,
@@ -366,3 +367,50 @@ class Deliverer:
         if final:
             return DeliveryOutcome(False, retry_in=0, note="failed: to the dead-letter queue")
         return DeliveryOutcome(False, retry_in=self._policy.backoff(attempt_number), note=result.error or "")
+
+
+# ---------------------------------------------------------------------- e-mail (SNS)
+class EmailNotifier:
+    """Publishes each transition once to the alerts topic, for its e-mail subscribers.
+
+    The delivery is marked mailed (a conditional write) before the publish, so the relay's
+    retries publish it once; a failed publish removes the mark and fails the record (retried).
+    A relay killed between the mark and the publish loses that e-mail: e-mail is at most once,
+    the webhook is the notification of record."""
+
+    def __init__(
+        self, repository: AlertsRepository, claims: EmailClaims, publish: Callable[[str, str], None]
+    ) -> None:
+        self._repository = repository
+        self._claims = claims
+        self._publish = publish
+
+    def notify(self, alert_id: str, version: int) -> bool:
+        delivery = self._repository.delivery(alert_id, version)
+        if delivery is None or self._repository.get(alert_id, consistent=True) is None:
+            return False  # unknown, or the rule was deleted: silent
+        if not self._claims.claim(delivery):
+            return False
+        payload = json.loads(delivery.body)
+        try:
+            self._publish(email_subject(payload), email_text(payload))
+        except Exception:
+            self._claims.release(delivery)
+            raise
+        return True
+
+
+def email_subject(payload: dict[str, Any]) -> str:
+    """SNS subjects: printable ASCII, one line, at most 100 characters."""
+    text = f"[Sitepulse] {payload['state']}: {payload['name']}"
+    ascii_only = "".join(char if 32 <= ord(char) < 127 else "?" for char in text)
+    return ascii_only[:100]
+
+
+def email_text(payload: dict[str, Any]) -> str:
+    target = ", ".join(f"{name} {value}" for name, value in payload["target"].items())
+    return (
+        f"Alert {payload['name']!r} ({payload['kind']}) is {payload['state']} for {target}.\n"
+        f"Value: {payload['value']}\nAt: {payload['at']}\n"
+        f"Alert id: {payload['alert_id']}\nTransition id: {payload['transition_id']}\n"
+    )

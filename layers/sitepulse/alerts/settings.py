@@ -17,5 +17,6 @@ class DeliverySettings(AlertsSettings):
     delivery_max_attempts: int = Field(default=5, ge=1, le=50)
 
 
-class OutboxSettings(BaseModel):
+class OutboxSettings(AlertsSettings):
     delivery_queue_url: str = Field(min_length=1)
+    alert_topic_arn: str = Field(min_length=1)

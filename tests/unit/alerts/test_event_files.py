@@ -24,6 +24,8 @@ def event(function: str) -> dict[str, Any]:
 @pytest.fixture
 def queues(aws: boto3.Session, template_stack: Stack, tables: dict[str, str]) -> Any:
     _provision_queues(template_stack, aws.client("sqs"))
+    for topic in template_stack.topics.values():
+        aws.client("sns").create_topic(Name=topic)
     return aws.client("sqs")
 
 

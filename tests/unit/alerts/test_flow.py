@@ -35,6 +35,8 @@ def env(
 ) -> None:
     monkeypatch.setenv("SITEPULSE_LOCAL_WEBHOOKS", "loopback")
     _provision_queues(template_stack, aws.client("sqs"))
+    for topic in template_stack.topics.values():
+        aws.client("sns").create_topic(Name=topic)
 
 
 class Flow:
@@ -173,7 +175,22 @@ def test_one_notification_per_transition_however_often_records_arrive(
     assert [d["status"] for d in detail["deliveries"]] == ["delivered"] * 3
 
 
-def test_a_redelivered_relay_record_posts_once(flow: Flow, receiver: WebhookReceiver) -> None:
+def mailbox(aws: boto3.Session) -> str:
+    """A queue subscribed to the alerts e-mail topic: what e-mail subscribers would get."""
+    sqs, sns = aws.client("sqs"), aws.client("sns")
+    url = sqs.create_queue(QueueName="mailbox")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = next(
+        t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith("AlertEmailTopic")
+    )
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    return url
+
+
+def test_a_redelivered_relay_record_posts_once(
+    flow: Flow, receiver: WebhookReceiver, aws: boto3.Session
+) -> None:
+    mails = mailbox(aws)
     _, rule = flow.call("POST", "/api/alerts", rule_body(receiver, maximum=0))
     flow.new_records("AlertsTable")
     flow.sensor_report("door-1", "2024-05-01T09:00:00Z", 1, 0)
@@ -184,6 +201,11 @@ def test_a_redelivered_relay_record_posts_once(flow: Flow, receiver: WebhookRece
     while flow.relay_and_deliver():
         pass
     assert len(receiver.for_alert(rule["alert_id"])) == 1
+    mailed = aws.client("sqs").receive_message(QueueUrl=mails, MaxNumberOfMessages=10).get("Messages", [])
+    assert len(mailed) == 1  # one e-mail too, however often the relay ran
+    notification = json.loads(mailed[0]["Body"])
+    assert notification["Subject"] == "[Sitepulse] FIRING: full"
+    assert rule["alert_id"] in notification["Message"]
 
 
 def test_failed_attempts_are_recorded_and_backed_off(flow: Flow, receiver: WebhookReceiver) -> None:
