@@ -14,7 +14,7 @@ from sitepulse.alerts.models import ALERT_ID_PATTERN, AlertCreated, AlertDetail,
 from sitepulse.alerts.wiring import alert_service
 from sitepulse.common.http import create_app, lambda_entry, stored_response
 from sitepulse.common.observability import logger
-from sitepulse.common.openapi_responses import api_responses
+from sitepulse.common.openapi_responses import api_responses, linked
 from sitepulse.common.pagination import DEFAULT_PAGE_SIZE, TOKEN_QUERY, PageLimit
 
 service = alert_service()
@@ -28,7 +28,10 @@ AlertId = Annotated[str, Path(pattern=ALERT_ID_PATTERN)]
     summary="Create an alert rule (its signing secret is in this response only)",
     responses=api_responses(
         {
-            201: "Created; `secret` signs every notification and is shown once",
+            201: linked(
+                "Created; `secret` signs every notification and is shown once",
+                {"Alert": ("getAlert", {"alert_id": "$response.body#/alert_id"})},
+            ),
             200: "Replay of a request with the same Idempotency-Key: the first answer again",
         },
         conflict="This Idempotency-Key was used with another request",
@@ -58,7 +61,14 @@ def create_alert(
 @app.get(
     "/api/alerts",
     summary="List alert rules with their current state, newest first",
-    responses=api_responses({200: "One page of rules; `next_token` is null on the last page"}),
+    responses=api_responses(
+        {
+            200: linked(
+                "One page of rules; `next_token` is null on the last page",
+                {"Alert": ("getAlert", {"alert_id": "$response.body#/alerts/0/alert_id"})},
+            )
+        }
+    ),
     tags=["alerts"],
 )
 def list_alerts(
@@ -71,6 +81,7 @@ def list_alerts(
 
 @app.get(
     "/api/alerts/<alert_id>",
+    operation_id="getAlert",
     summary="One alert rule, its recent transitions and deliveries",
     responses=api_responses({200: "The rule"}, not_found="No such alert rule"),
     tags=["alerts"],

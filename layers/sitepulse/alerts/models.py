@@ -16,11 +16,15 @@ STORE_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}$"
 MAX_URL_LENGTH = 2048
 
 AlertName = Annotated[str, Field(min_length=1, max_length=200, description="Free text, 1–200 characters")]
+# The scheme and a host: what a schema can say. The rest (the addresses the host resolves to,
+# https outside the local stack) is checked by `webhooks.check_url`.
+WEBHOOK_URL_PATTERN = r"^https?://[^\s/?#@]+([/?#]\S*)?$"
 WebhookUrl = Annotated[
     str,
     Field(
         min_length=1,
         max_length=MAX_URL_LENGTH,
+        pattern=WEBHOOK_URL_PATTERN,
         description="https URL that receives the notifications; private, loopback, link-local and other "
         "special addresses are refused after DNS resolution (422)",
     ),
