@@ -46,17 +46,13 @@ UNEXPRESSIBLE_RULES: dict[str, dict[str, tuple[str, ...]]] = {
     "GET /api/reports": {"next_token": ("",)},
     "GET /api/alerts": {"next_token": ("",)},
     # The addresses a webhook's host resolves to (no SSRF), `max` against `min`, a store rule's
-    # `for` within the week the reports read.
+    # `for` within the week the reports read. The body is one of three shapes: pydantic names a
+    # field after its shape (`store_down.for`).
     "POST /api/alerts": {
-        "webhook_url": (
-            "resolves to",
-            "does not resolve",
-            "must be https",
-            "not a valid URL",
-            "control characters",
-        ),
-        "max": ("must be at least min",),
-        "for": ("longer than zero", "at most 366 days", "years and months", "at most 7 days", "expected <n>"),
+        "webhook_url": ("resolves to", "does not resolve", "must be https", "not a valid URL", "control"),
+        "temperature_outside.max": ("must be at least min",),
+        "temperature_outside.for": FOR_RULES,
+        "store_down.for": (*FOR_RULES, "at most 7 days"),
     },
     # Series: `to` against `from`, the step against the range (≤ 1000 points) and its grain, and
     # instants floored to the grain, which must leave room for one step before 9999-12-31.
