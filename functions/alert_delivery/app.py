@@ -42,9 +42,16 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             continue
         failures.append({"itemIdentifier": message_id})
         if outcome.retry_in is not None:
-            sqs.change_message_visibility(  # type: ignore[attr-defined]
-                QueueUrl=queue_url, ReceiptHandle=record["receiptHandle"], VisibilityTimeout=outcome.retry_in
-            )
+            try:  # the backoff; without it the message comes back after the queue's visibility timeout
+                sqs.change_message_visibility(  # type: ignore[attr-defined]
+                    QueueUrl=queue_url,
+                    ReceiptHandle=record["receiptHandle"],
+                    VisibilityTimeout=outcome.retry_in,
+                )
+            except Exception:
+                logger.warning(
+                    "could not set the retry delay", extra={"message_id": message_id}, exc_info=True
+                )
     return {"batchItemFailures": failures}
 
 

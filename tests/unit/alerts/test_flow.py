@@ -347,3 +347,23 @@ def test_store_down_fires_when_a_status_file_is_ingested(
         ("FIRING", 9000, "2023-01-09T11:30:00Z", {"store_id": "st-9"}),
         ("RESOLVED", 0, "2023-01-09T13:00:00Z", {"store_id": "st-9"}),
     ]
+
+
+def test_the_last_attempt_marks_the_delivery_failed_for_the_dead_letter_queue(
+    flow: Flow, receiver: WebhookReceiver
+) -> None:
+    _, rule = flow.call("POST", "/api/alerts", rule_body(receiver, maximum=0, path="/fail"))
+    flow.sensor_report("door-1", "2024-05-01T09:00:00Z", 1, 0)
+    flow.evaluate(flow.new_records("OccupancyTable"))
+    deliver = flow.delivery.deliveries.deliver
+    outcome = deliver(rule["alert_id"], 1, receive_count=5)  # the queue's maxReceiveCount
+    assert (outcome.done, outcome.retry_in) == (False, 0)  # back at once: the queue moves it to the DLQ
+    _, detail = flow.call("GET", f"/api/alerts/{rule['alert_id']}")
+    delivery = detail["deliveries"][0]
+    assert (delivery["status"], delivery["attempts"], delivery["last_error"]) == (
+        "failed",
+        1,
+        "HTTP 500 Internal Server Error",
+    )
+    again = deliver(rule["alert_id"], 1, receive_count=6)
+    assert not again.done and len(receiver.for_alert(rule["alert_id"])) == 1  # never posted again
