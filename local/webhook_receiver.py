@@ -52,10 +52,10 @@ class WebhookReceiver:
                 body = self.rfile.read(length)
                 item = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time())
                 failing = self.path.startswith("/fail")
+                receiver._keep(item, failing)  # before answering: the sender's return means it is kept
                 self.send_response(500 if failing else 204)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
-                receiver._keep(item, failing)
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
