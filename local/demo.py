@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from local.demo_alerts import alerts_demo
+from local.demo_alerts import alerts_demo, store_alert_demo
 from local.demo_bookings import bookings_demo
 from local.demo_client import Demo
 from local.demo_occupancy import occupancy_demo
@@ -27,6 +27,7 @@ DEMO_LOADERS: list[Callable[[Demo], str]] = [
     occupancy_demo,
     temperature_demo,
     store_uptime_demo,
+    store_alert_demo,  # a store_down rule on a store the dropped files show down
     bookings_demo,
 ]
 

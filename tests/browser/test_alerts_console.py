@@ -34,7 +34,7 @@ def test_alerts_page_lists_creates_and_deletes_rules(demo_stack: RunningStack, b
     enter_key(browser, demo_stack.api_url, key)
     open_page(browser, "Alerts")
     rules = browser.find_element(By.CSS_SELECTOR, "#page-alerts table").text
-    assert "Cafeteria crowded" in rules and "Store 1 down" in rules  # the demo's rules
+    assert "Cafeteria crowded" in rules and "Open space uncomfortable" in rules  # the demo's rules
     assert browser.find_elements(By.CSS_SELECTOR, "#page-alerts table .badge")
 
     browser.find_element(By.ID, "alert-name").send_keys("Browser test room")

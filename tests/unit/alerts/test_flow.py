@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
+from local.demo_alerts import DEMO_RULES, STORE_RULE
 from local.provision import _provision_queues
 from local.template import Stack
 from local.webhook_receiver import WebhookReceiver
@@ -288,9 +289,7 @@ def test_bad_rules_are_422(flow: Flow, receiver: WebhookReceiver, body: dict[str
     assert answer["errors"]
 
 
-@pytest.mark.parametrize(
-    "rule", [{k: v for k, v in r.items()} for r in __import__("local.demo_alerts").demo_alerts.DEMO_RULES]
-)
+@pytest.mark.parametrize("rule", [*DEMO_RULES, {**STORE_RULE, "store_id": "8419537941919820732"}])
 def test_the_demo_rules_are_valid(flow: Flow, receiver: WebhookReceiver, rule: dict[str, Any]) -> None:
     status, answer = flow.call(
         "POST",
