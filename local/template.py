@@ -418,9 +418,9 @@ def load_stack(template_path: Path, parameters: Mapping[str, str] | None = None)
         cors,
         authorizers,
         throttle,
-        queues,
-        event_sources,
-        topics,
+        queues=queues,
+        event_sources=event_sources,
+        topics=topics,
     )
 
 
