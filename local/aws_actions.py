@@ -108,11 +108,20 @@ def secretsmanager_actions(operation: str, body: dict[str, Any]) -> list[tuple[s
     return [(f"secretsmanager:{operation}", arn)]
 
 
+def sqs_actions(operation: str, body: dict[str, Any]) -> list[tuple[str, str]]:
+    """SQS speaks JSON (`AmazonSQS.<Operation>`); the queue is the last segment of its URL."""
+    url = body.get("QueueUrl")
+    name = body.get("QueueName") or (str(url).rstrip("/").rsplit("/", 1)[-1] if url else None)
+    resource = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}" if name else "*"
+    return [(f"sqs:{operation}", resource)]
+
+
 _JSON_SERVICES: dict[str, Callable[[str, dict[str, Any]], list[tuple[str, str]]]] = {
     "dynamodb": dynamodb_actions,
     "states": states_actions,
     "events": events_actions,
     "secretsmanager": secretsmanager_actions,
+    "sqs": sqs_actions,
 }
 
 
@@ -190,7 +199,8 @@ def request_actions(environ: dict[str, Any], service: str, body: bytes) -> list[
     if not params.get("Action") and body and b"Action=" in body:
         params = parse_qs(body.decode("utf-8", "replace"))
     if params.get("Action"):
-        return [(f"{service}:{params['Action'][0]}", "*")]
+        topic = params.get("TopicArn", ["*"])[0] if service == "sns" else "*"
+        return [(f"{service}:{params['Action'][0]}", topic)]
     return [(f"{service}:{method} {path}", "*")]
 
 

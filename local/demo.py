@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from local.demo_alerts import alerts_demo, store_alert_demo
 from local.demo_bookings import bookings_demo
 from local.demo_client import Demo
 from local.demo_occupancy import occupancy_demo
@@ -22,9 +23,11 @@ __all__ = ["DEMO_LOADERS", "Demo", "load_demo_data"]
 
 # Each domain adds its loader here; they run in order at start-up.
 DEMO_LOADERS: list[Callable[[Demo], str]] = [
+    alerts_demo,  # first: the rules then see the other loaders' data arrive
     occupancy_demo,
     temperature_demo,
     store_uptime_demo,
+    store_alert_demo,  # a store_down rule on a store the dropped files show down
     bookings_demo,
 ]
 

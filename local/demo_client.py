@@ -21,6 +21,7 @@ class Demo:
     api_url: str
     stack: Stack
     headers: dict[str, str] = field(default_factory=dict)
+    receiver: Any = None  # the stack's webhook receiver (`local.webhook_receiver`), for alert rules
 
     def post(self, path: str, payload: Any) -> int:
         """POST JSON; the HTTP status (errors included: the demo reports, it does not raise)."""

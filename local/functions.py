@@ -42,8 +42,13 @@ INIT_SECONDS = 60.0
 THROTTLE_SECONDS = 300.0
 # Lambda reclaims an execution environment left idle for some minutes; so do we (memory).
 IDLE_SECONDS = 600.0
-# What the emulation adds to a function's environment: no X-Ray daemon, no CloudWatch metrics.
-LOCAL_EMULATION_ENV = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
+# What the emulation adds to a function's environment: no X-Ray daemon, no CloudWatch metrics, and
+# alert webhooks may also be plain http to loopback (the demo's and the tests' receivers).
+LOCAL_EMULATION_ENV = {
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "SITEPULSE_LOCAL_WEBHOOKS": "loopback",
+}
 
 
 class FunctionError(Exception):

@@ -32,6 +32,7 @@ SERIES_RULES: dict[str, tuple[str, ...]] = {
         "at most 366",
     ),
 }
+FOR_RULES = ("longer than zero", "at most 366 days", "years and months")
 # operation → field → words the 422 message for that field contains.
 UNEXPRESSIBLE_RULES: dict[str, dict[str, tuple[str, ...]]] = {
     # Opaque: only a token the API issued for the same query is valid.
@@ -42,6 +43,16 @@ UNEXPRESSIBLE_RULES: dict[str, dict[str, tuple[str, ...]]] = {
     "GET /api/v1/buildings": {"next_token": ("",)},
     "GET /api/hotels": {"next_token": ("",)},
     "GET /api/reports": {"next_token": ("",)},
+    "GET /api/alerts": {"next_token": ("",)},
+    # The addresses a webhook's host resolves to (no SSRF), `max` against `min`, a store rule's
+    # `for` within the week the reports read. The body is one of three shapes: pydantic names a
+    # field after its shape (`store_down.for`).
+    "POST /api/alerts": {
+        "webhook_url": ("resolves to", "does not resolve", "must be https", "not a valid URL", "control"),
+        "temperature_outside.max": ("must be at least min",),
+        "temperature_outside.for": FOR_RULES,
+        "store_down.for": (*FOR_RULES, "at most 7 days"),
+    },
     # Series: `to` against `from`, the step against the range (≤ 1000 points) and its grain, and
     # instants floored to the grain, which must leave room for one step before 9999-12-31.
     "GET /api/sensors/{sensor}/occupancy/series": SERIES_RULES,

@@ -33,7 +33,8 @@ class SerialisedDynamoDB:
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+        # DynamoDB and its streams (DynamoDBStreams_…): the stream reads the tables' change log.
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
             return self._app(environ, start_response)
         with self._lock:
             # Materialise the body inside the lock: the backend does its work while producing it.

@@ -28,6 +28,8 @@ def create_table(dynamodb: Any, table: Table) -> None:
     props = table.properties
     request: dict[str, Any] = {key: props[key] for key in _TABLE_KEYS if key in props}
     request["TableName"] = table.name
+    if "StreamSpecification" in request:  # CloudFormation names the view type only; the API wants both
+        request["StreamSpecification"] = {"StreamEnabled": True, **request["StreamSpecification"]}
     request["BillingMode"] = props.get("BillingMode", "PAY_PER_REQUEST")
     if request["BillingMode"] == "PROVISIONED":
         request["ProvisionedThroughput"] = props["ProvisionedThroughput"]
@@ -81,6 +83,12 @@ def provision(stack: Stack, session: Any) -> None:
         secretsmanager = session.client("secretsmanager")
         for secret in stack.secrets.values():
             create_secret(secretsmanager, secret)
+    if stack.queues:
+        _provision_queues(stack, session.client("sqs"))
+    if stack.topics:
+        sns = session.client("sns")
+        for topic in stack.topics.values():
+            sns.create_topic(Name=topic)
 
     if stack.state_machines or stack.functions:
         _provision_lambda(stack, session)
@@ -122,3 +130,23 @@ def _provision_lambda(stack: Stack, session: Any) -> None:
         except ClientError as error:
             if error.response["Error"]["Code"] != "ResourceConflictException":
                 raise
+
+
+_QUEUE_ATTRIBUTES = (
+    "VisibilityTimeout",
+    "MessageRetentionPeriod",
+    "DelaySeconds",
+    "ReceiveMessageWaitTimeSeconds",
+)
+
+
+def _provision_queues(stack: Stack, sqs: Any) -> None:
+    """Every queue first, then the redrive policies (a queue names its DLQ by ARN)."""
+    for queue in stack.queues.values():
+        attributes = {key: str(queue.properties[key]) for key in _QUEUE_ATTRIBUTES if key in queue.properties}
+        sqs.create_queue(QueueName=queue.name, Attributes=attributes)
+    for queue in stack.queues.values():
+        redrive = queue.properties.get("RedrivePolicy")
+        if redrive:
+            url = sqs.get_queue_url(QueueName=queue.name)["QueueUrl"]
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": json.dumps(redrive)})

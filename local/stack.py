@@ -19,6 +19,7 @@ import boto3
 from local import lambda_bridge, moto_dynamodb, moto_patches
 from local.authorizer import LocalAuthorizer
 from local.aws_actions import ActionRecorder
+from local.event_sources import EventSources
 from local.fault_spec import FaultSpec, faults_from_env
 from local.faults import FaultInjector, FaultyAws, FaultyRuntime
 from local.function_logs import FunctionLogs
@@ -75,6 +76,8 @@ class LocalStack:
     _moto: LocalMotoServer | None = None
     _gateway: GatewayServer | None = None
     _scheduler: Scheduler | None = None
+    event_sources: EventSources | None = None
+    receiver: Any = None  # the demo's webhook receiver (local.webhook_receiver)
     _injector: FaultInjector | None = None
     runtime: FunctionRuntime | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -115,6 +118,9 @@ class LocalStack:
         # Lambda invocations (state machine tasks, schedules) may crash; API Gateway's own path does not.
         invoker = FaultyRuntime(runtime, injector) if injector else runtime
         lambda_bridge.install(invoker)
+        if self.stack.event_sources:  # streams and queues feed their functions from now on
+            self.event_sources = EventSources(self.stack, invoker.invoke, boto3.Session(), self.log)
+            self.event_sources.start()
         if not self.demo_keys:
             self._create_demo_keys()
         if self.authorize is None:  # the template's Lambda authorizer, as API Gateway runs it
@@ -137,11 +143,17 @@ class LocalStack:
         demo_lines: list[str] = []
         if self.demo:
             from local.demo import Demo, load_demo_data
+            from local.webhook_receiver import WebhookReceiver
 
             self.log("loading demo data...")
             admin = self.demo_keys.get("admin")
             headers = {"Authorization": f"Bearer {admin}"} if admin else {}
-            demo_lines = load_demo_data(Demo(self.api_url, self.stack, headers), self.log)
+            # Where the demo's alert rules notify: each delivery is one line on the terminal.
+            self.receiver = WebhookReceiver(
+                self.host if self.host.startswith("127.") else "127.0.0.1", 0, self.log
+            )
+            self.receiver.start()
+            demo_lines = load_demo_data(Demo(self.api_url, self.stack, headers, self.receiver), self.log)
         if injector:  # deployed and seeded: from now on AWS misbehaves
             injector.arm()
             self.log(f"faults: {injector.spec.describe()}")
@@ -244,6 +256,10 @@ class LocalStack:
             self.log(f"faults injected: {self._injector.injected}")
         if self._scheduler:
             self._scheduler.stop()
+        if self.event_sources:
+            self.event_sources.stop()
+        if self.receiver:
+            self.receiver.stop()
         if self.runtime:
             self.runtime.stop()  # before the gateway: its requests in flight end at once
         if self._gateway:

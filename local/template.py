@@ -152,6 +152,33 @@ class Secret:
 
 
 @dataclass
+class Queue:
+    """An SQS queue; `properties` resolved (a RedrivePolicy names its DLQ by ARN)."""
+
+    logical_id: str
+    name: str
+    properties: dict[str, Any]
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{self.name}"
+
+
+@dataclass
+class EventSource:
+    """A function's DynamoDB stream or SQS event source mapping, as Lambda's poller runs it."""
+
+    function: str  # logical id
+    kind: str  # "DynamoDB" or "SQS"
+    source: str  # logical id of the table (its stream) or of the queue
+    batch_size: int
+    report_item_failures: bool  # FunctionResponseTypes: [ReportBatchItemFailures]
+    max_retries: int = -1  # streams: MaximumRetryAttempts (-1: until the record expires)
+    on_failure_queue: str | None = None  # streams: DestinationConfig.OnFailure (queue logical id)
+    filters: list[dict[str, Any]] = field(default_factory=list)  # FilterCriteria patterns (parsed)
+
+
+@dataclass
 class StateMachine:
     logical_id: str
     name: str
@@ -206,6 +233,9 @@ class Stack:
     authorizers: dict[str, Authorizer] = field(default_factory=dict)
     throttle: ThrottleLimits | None = None  # the HttpApi's DefaultRouteSettings, if it sets both limits
     secrets: dict[str, Secret] = field(default_factory=dict)
+    queues: dict[str, Queue] = field(default_factory=dict)
+    event_sources: list[EventSource] = field(default_factory=list)
+    topics: dict[str, str] = field(default_factory=dict)  # SNS topics: logical id → name
 
     def function_by_name(self, name_or_arn: str) -> Function | None:
         name = name_or_arn.rsplit(":function:", 1)[-1].split(":")[0]
@@ -250,6 +280,10 @@ class _Resolver:
         if name in self.resources:
             kind = self.resources[name]["Type"]
             physical = physical_name(name, kind)
+            if kind == "AWS::SQS::Queue":  # Ref of a queue is its URL
+                return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{physical}"
+            if kind == "AWS::SNS::Topic":  # Ref of a topic is its ARN
+                return f"arn:aws:sns:{REGION}:{ACCOUNT}:{physical}"
             if kind in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"):
                 return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{physical}"
             if kind == "AWS::SecretsManager::Secret":
@@ -271,11 +305,14 @@ class _Resolver:
                 "AWS::S3::Bucket": f"arn:aws:s3:::{physical}",
                 "AWS::Serverless::Function": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{physical}",
                 "AWS::IAM::Role": f"arn:aws:iam::{ACCOUNT}:role/{physical}",
+                "AWS::SQS::Queue": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{physical}",
             }
             if kind in service:
                 return service[kind]
-        if attribute == "Name":
+        if attribute in ("Name", "QueueName", "TopicName"):
             return physical
+        if attribute == "StreamArn":  # the label moto gives a stream is known only once it exists
+            return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{physical}/stream/*"
         return f"{physical}.{attribute}"
 
     def resolve(self, value: Any) -> Any:
@@ -290,6 +327,12 @@ class _Resolver:
             return self.get_att(name, attribute)
         if set(value) == {"Fn::Sub"}:
             return self.sub(value["Fn::Sub"])
+        if set(value) == {"Fn::Split"}:
+            separator, text = value["Fn::Split"]
+            return str(self.resolve(text)).split(separator)
+        if set(value) == {"Fn::Select"}:
+            index, items = value["Fn::Select"]
+            return self.resolve(items)[int(index)]
         if set(value) == {"Fn::Join"}:
             separator, parts = value["Fn::Join"]
             return separator.join(str(self.resolve(p)) for p in parts)
@@ -330,6 +373,10 @@ def load_stack(template_path: Path, parameters: Mapping[str, str] | None = None)
     machines: dict[str, StateMachine] = {}
     schedules: list[Schedule] = []
     routes: list[Route] = []
+    queues: dict[str, Queue] = {}
+    event_sources: list[EventSource] = []
+    topics: dict[str, str] = {}
+    collected: dict[type, list[Any]] = {Route: routes, Schedule: schedules, EventSource: event_sources}
     cors: Cors | None = None
     throttle: ThrottleLimits | None = None
     http_api_globals = (template.get("Globals") or {}).get("HttpApi", {})
@@ -358,19 +405,10 @@ def load_stack(template_path: Path, parameters: Mapping[str, str] | None = None)
                 reserved_concurrency=_optional_int(props.get("ReservedConcurrentExecutions")),
             )
             for event in (props.get("Events") or {}).values():
-                event_props = resolver.resolve(event.get("Properties") or {})
-                if event["Type"] == "HttpApi":
-                    route = Route(
-                        event_props.get("Method", "ANY").upper(),
-                        event_props["Path"],
-                        logical_id,
-                        _route_authorizer(event.get("Properties") or {}, apis),
-                    )
-                    function.routes.append(route)
-                    routes.append(route)
-                elif event["Type"] in ("Schedule", "ScheduleV2"):
-                    expression = event_props.get("Schedule") or event_props.get("ScheduleExpression")
-                    schedules.append(Schedule(logical_id, expression, event_props.get("Input")))
+                found = _function_event(logical_id, event, resolver, apis)
+                if found is not None:
+                    collected[type(found)].append(found)
+            function.routes = [route for route in routes if route.function == logical_id]
             functions[logical_id] = function
         elif kind == "AWS::DynamoDB::Table":
             tables[logical_id] = Table(logical_id, name, resolver.resolve(props))
@@ -378,6 +416,10 @@ def load_stack(template_path: Path, parameters: Mapping[str, str] | None = None)
             buckets[logical_id] = Bucket(logical_id, name)
         elif kind == "AWS::SecretsManager::Secret":
             secrets[logical_id] = Secret(logical_id, name, secret_arn(name), resolver.resolve(props))
+        elif kind == "AWS::SQS::Queue":
+            queues[logical_id] = Queue(logical_id, name, resolver.resolve(props))
+        elif kind == "AWS::SNS::Topic":
+            topics[logical_id] = name
         elif kind == "AWS::Serverless::StateMachine":
             machines[logical_id] = _state_machine(logical_id, name, props, root, resolver)
         elif kind == "AWS::Serverless::HttpApi" and cors is None:
@@ -386,7 +428,65 @@ def load_stack(template_path: Path, parameters: Mapping[str, str] | None = None)
             settings = props.get("DefaultRouteSettings", http_api_globals.get("DefaultRouteSettings"))
             throttle = _throttle_limits(resolver.resolve(settings or {}))
     return Stack(
-        root, functions, tables, buckets, machines, schedules, routes, cors, authorizers, throttle, secrets
+        root,
+        functions,
+        tables,
+        buckets,
+        machines,
+        schedules,
+        routes,
+        cors,
+        authorizers,
+        throttle,
+        secrets=secrets,
+        queues=queues,
+        event_sources=event_sources,
+        topics=topics,
+    )
+
+
+def _function_event(
+    logical_id: str, event: dict[str, Any], resolver: _Resolver, apis: dict[str, HttpApiAuth]
+) -> Route | Schedule | EventSource | None:
+    """What one of a function's `Events` is locally: a route, a schedule or an event source."""
+    event_props = resolver.resolve(event.get("Properties") or {})
+    if event["Type"] == "HttpApi":
+        return Route(
+            event_props.get("Method", "ANY").upper(),
+            event_props["Path"],
+            logical_id,
+            _route_authorizer(event.get("Properties") or {}, apis),
+        )
+    if event["Type"] in ("Schedule", "ScheduleV2"):
+        expression = event_props.get("Schedule") or event_props.get("ScheduleExpression")
+        return Schedule(logical_id, expression, event_props.get("Input"))
+    if event["Type"] in ("DynamoDB", "SQS"):
+        return _event_source(logical_id, event["Type"], event.get("Properties") or {})
+    return None
+
+
+def _get_att_target(value: Any) -> str:
+    """The logical id named by `!GetAtt X.Attr` (how a template names a stream or a queue)."""
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return str(value["Fn::GetAtt"][0])
+    raise ValueError(f"expected !GetAtt <resource>.<attribute>, got {value!r}")
+
+
+def _event_source(function: str, kind: str, props: dict[str, Any]) -> EventSource:
+    import json
+
+    source = _get_att_target(props["Stream"] if kind == "DynamoDB" else props["Queue"])
+    on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    filters = [json.loads(f["Pattern"]) for f in (props.get("FilterCriteria") or {}).get("Filters") or []]
+    return EventSource(
+        function=function,
+        kind=kind,
+        source=source,
+        batch_size=int(props.get("BatchSize", 100 if kind == "DynamoDB" else 10)),
+        report_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+        max_retries=int(props.get("MaximumRetryAttempts", -1)),
+        on_failure_queue=_get_att_target(on_failure) if on_failure else None,
+        filters=filters,
     )
 
 

@@ -17,6 +17,7 @@ PAGES = {
     "Temperature": "temperature",
     "Store uptime": "stores",
     "Bookings": "bookings",
+    "Alerts": "alerts",
 }
 # What each page shows once its demo data is in: a CSS selector that must match.
 LOADED = {
@@ -24,6 +25,7 @@ LOADED = {
     "temperature": "#page-temperature #temperature-chart svg.chart path.series",
     "stores": "#page-stores #trigger-report",
     "bookings": "#page-bookings #day-chart svg.chart rect.bar",
+    "alerts": "#page-alerts #alert-form",
 }
 WAIT_SECONDS = 60
 

@@ -94,6 +94,15 @@ def booking(event_id: int, hotel: int = HOTEL) -> dict[str, Any]:
 # `calls`. Listed here per route is only what the template cannot say: a body, a query, a success
 # other than 2xx. A new route is called without them, so one that needs them fails the test
 # instead of being skipped.
+ALERT_RULE = {
+    "name": "made in a test",
+    "kind": "occupancy_above",
+    "sensor": SENSOR,
+    "max": 5,
+    "webhook_url": "http://127.0.0.1:9/hook",
+}
+
+
 def _bodies() -> dict[str, Any]:
     at = (NOW - timedelta(minutes=1)).isoformat()
     return {
@@ -106,6 +115,7 @@ def _bodies() -> dict[str, Any]:
         "POST /api/reports": {},
         "POST /trigger_report": {},
         "POST /api/keys": {"name": "made in a test", "scopes": ["reports:read"]},
+        "POST /api/alerts": ALERT_RULE,
     }
 
 
@@ -147,6 +157,7 @@ def calls(seeded: dict[str, str], api: ApiClient) -> dict[str, Call]:
         "room": "r1",
         "report_id": seeded["report_id"],
         "key_id": throwaway,
+        "alert_id": api.post("/api/alerts", ALERT_RULE).json["alert_id"],
     }
     return {route: route_call(route, values) for route in template_routes()}
 

@@ -60,6 +60,8 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
             "sitepulse.ingest.ledger",
             "sitepulse.ingest.objects",
             "sitepulse.ingest.rejected_store",
+            "sitepulse.alerts.sources",  # the tables' stream records and the room's readings
+            "sitepulse.alerts.webhooks",  # outbound HTTP to the rules' webhooks
         ),
     ),
     (
@@ -91,6 +93,8 @@ LAYERS: list[tuple[str, int, tuple[str, ...]]] = [
             "sitepulse.access.decision",
             "sitepulse.access.scopes",
             "sitepulse.access.tokens",
+            "sitepulse.alerts.rules",  # states, transitions, signatures: pure
+            "sitepulse.alerts.outbox",  # a delivery item's stream record → its queue message
         ),
     ),
     # package `__init__` files hold docstrings only (checked below): layer "package", rank 0

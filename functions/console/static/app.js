@@ -12,7 +12,10 @@ const PAGES = {
   temperature: { title: "Temperature", scope: "temperature:read", render: renderTemperature },
   stores: { title: "Store uptime", scope: "reports:read", render: renderStores },
   bookings: { title: "Bookings", scope: "bookings:read", render: renderBookings },
+  alerts: { title: "Alerts", scope: "alerts:read", render: renderAlerts },
 };
+// Which alert kinds a domain page shows as a firing badge.
+const FIRING_ON = { occupancy: "occupancy_above", temperature: "temperature_outside", stores: "store_down" };
 let renderSerial = 0; // a page rendered later wins over a slower earlier one
 let pollTimer = null;
 
@@ -604,6 +607,137 @@ async function renderBookings(main, serial) {
   await draw();
 }
 
+// ------------------------------------------------------------------ alerts
+
+function targetOf(rule) {
+  if (rule.kind === "occupancy_above") return `sensor ${rule.sensor}`;
+  if (rule.kind === "temperature_outside") return `${rule.building} / ${rule.room}`;
+  return `store ${rule.store_id}`;
+}
+
+function conditionOf(rule) {
+  if (rule.kind === "occupancy_above") return `more than ${rule.max} people`;
+  if (rule.kind === "temperature_outside") return `outside ${rule.min}–${rule.max} °C for ${rule.for}`;
+  return `inactive for ${rule.for} of business time`;
+}
+
+function stateBadge(state) {
+  return el("span", { class: `badge ${state === "FIRING" ? "firing" : "ok"}` }, state);
+}
+
+// The firing rules of one kind, as a banner on its domain page (nothing without alerts:read).
+async function firingBanner(kind) {
+  let rules;
+  try {
+    rules = await allPages("/api/alerts", "alerts", 3);
+  } catch (_) {
+    return null;
+  }
+  const firing = rules.filter((r) => r.kind === kind && r.state === "FIRING");
+  if (!firing.length) return null;
+  return el("p", { class: "message firing-banner", role: "status" },
+    stateBadge("FIRING"), ` ${firing.length} alert${firing.length > 1 ? "s" : ""} firing: `,
+    firing.map((r, i) => [i ? ", " : "", el("a", { href: `/console/alerts/${r.alert_id}`, "data-page": "alerts" }, `${r.name} (${targetOf(r)})`)]));
+}
+
+const RULE_FIELDS = {
+  occupancy_above: [["sensor", "Sensor", "text"], ["max", "Max people", "number"]],
+  temperature_outside: [["building", "Building", "text"], ["room", "Room", "text"], ["min", "Min °C", "number"], ["max", "Max °C", "number"], ["for", "For (e.g. 15m)", "text"]],
+  store_down: [["store_id", "Store id", "text"], ["for", "For (e.g. 1h)", "text"]],
+};
+
+function ruleForm(onCreated) {
+  const status = el("div", { id: "alert-form-status" });
+  const fields = el("div", { class: "controls", id: "alert-fields" });
+  const kind = el("select", { id: "alert-kind", name: "kind" },
+    Object.keys(RULE_FIELDS).map((k) => el("option", { value: k }, k)));
+  const name = el("input", { id: "alert-name", name: "name", required: true, maxlength: 200 });
+  const url = el("input", { id: "alert-url", name: "webhook_url", type: "url", required: true, placeholder: "an https URL" });
+  const drawFields = () => fields.replaceChildren(...RULE_FIELDS[kind.value].map(([field, label, type]) =>
+    el("label", { for: `alert-${field}` }, label,
+      el("input", { id: `alert-${field}`, name: field, type, step: type === "number" ? "any" : null, required: true }))));
+  kind.addEventListener("change", drawFields);
+  drawFields();
+  const form = el("form", { id: "alert-form", class: "card" },
+    el("h2", {}, "New rule"),
+    el("div", { class: "controls" },
+      el("label", { for: "alert-name" }, "Name", name),
+      el("label", { for: "alert-kind" }, "Kind", kind),
+      el("label", { for: "alert-url" }, "Webhook URL", url)),
+    fields,
+    el("button", { type: "submit", id: "create-alert" }, "Create rule"),
+    status);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { name: name.value, kind: kind.value, webhook_url: url.value };
+    for (const [field, , type] of RULE_FIELDS[kind.value]) {
+      const value = form.querySelector(`[name="${field}"]`).value;
+      body[field] = type === "number" ? Number(value) : value;
+    }
+    try {
+      const created = await api("/api/alerts", { method: "POST", body });
+      status.replaceChildren(message("info", `Created ${created.alert_id}. Its signing secret, shown only now: `),
+        el("code", { id: "alert-secret" }, created.secret));
+      onCreated();
+    } catch (error) {
+      status.replaceChildren(problem(error, "create the rule"));
+    }
+  });
+  return form;
+}
+
+async function showAlert(area, alertId) {
+  area.replaceChildren(message("info", "Loading…"));
+  try {
+    const rule = await api(`/api/alerts/${encodeURIComponent(alertId)}`);
+    area.replaceChildren(
+      el("h2", {}, rule.name, " ", stateBadge(rule.state)),
+      el("p", { class: "muted" }, `${rule.kind}: ${targetOf(rule)}, ${conditionOf(rule)} → ${rule.webhook_url}`),
+      el("h3", {}, "Recent transitions"),
+      rule.transitions.length
+        ? table([{ label: "State" }, { label: "Value", num: true }, { label: "At (UTC)" }],
+          rule.transitions.map((t) => [stateBadge(t.state === "RESOLVED" ? "OK" : "FIRING"), t.value, utc(t.at)]))
+        : message("info", "No transition yet."),
+      el("h3", {}, "Recent deliveries"),
+      rule.deliveries.length
+        ? table([{ label: "Notification" }, { label: "Status" }, { label: "Attempts", num: true }, { label: "Last error" }, { label: "Delivered (UTC)" }],
+          rule.deliveries.map((d) => [d.state, d.status, d.attempts, d.last_error || "", d.delivered_at ? utc(d.delivered_at) : ""]))
+        : message("info", "Nothing delivered yet."));
+  } catch (error) {
+    area.replaceChildren(problem(error, "read the rule"));
+  }
+}
+
+async function renderAlerts(main, serial) {
+  const rules = await allPages("/api/alerts", "alerts");
+  if (serial !== renderSerial) return;
+  const detail = el("section", { class: "card", id: "alert-detail", "aria-live": "polite" });
+  const selected = location.pathname.split("/")[3];
+  const rows = rules.map((rule) => [
+    el("a", { href: `/console/alerts/${rule.alert_id}`, "data-page": "alerts", class: "alert-link" }, rule.name),
+    stateBadge(rule.state), rule.kind, targetOf(rule), conditionOf(rule),
+    el("button", { type: "button", class: "secondary delete-alert", "aria-label": `Delete ${rule.name}`,
+      onclick: async () => {
+        try {
+          await api(`/api/alerts/${encodeURIComponent(rule.alert_id)}`, { method: "DELETE" });
+          navigate("/console/alerts");
+        } catch (error) {
+          detail.replaceChildren(problem(error, "delete the rule"));
+        }
+      } }, "Delete"),
+  ]);
+  main.append(
+    el("section", { class: "card", "aria-labelledby": "alert-rules" },
+      el("h2", { id: "alert-rules" }, "Rules"),
+      rules.length
+        ? table([{ label: "Name" }, { label: "State" }, { label: "Kind" }, { label: "Target" }, { label: "Condition" }, { label: "" }], rows)
+        : message("info", "No alert rule yet.")),
+    detail,
+    ruleForm(() => setTimeout(() => navigate("/console/alerts"), 1500)));
+  if (selected) await showAlert(detail, selected);
+  else detail.replaceChildren(message("info", rules.length ? "Choose a rule to see its transitions and deliveries." : "Create a rule below."));
+}
+
 // ------------------------------------------------------------------ shell: key, navigation, pages
 
 function pageOf(path) {
@@ -639,7 +773,10 @@ async function render() {
   main.append(body);
   const content = el("div");
   try {
+    const banner = FIRING_ON[name] ? firingBanner(FIRING_ON[name]) : Promise.resolve(null);
     await page.render(content, serial);
+    const firing = await banner;
+    if (firing) content.prepend(firing);
     if (serial === renderSerial) body.replaceChildren(...content.childNodes);
   } catch (error) {
     if (serial === renderSerial) body.replaceChildren(problem(error, `read ${page.title.toLowerCase()} (scope ${page.scope})`));
@@ -653,7 +790,7 @@ function navigate(path) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  document.querySelector("nav").addEventListener("click", (event) => {
+  document.addEventListener("click", (event) => {
     const link = event.target.closest("a[data-page]");
     if (!link || event.metaKey || event.ctrlKey || event.shiftKey) return;
     event.preventDefault();

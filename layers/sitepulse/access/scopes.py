@@ -16,6 +16,8 @@ Scope = Literal[
     "bookings:read",
     "reports:run",
     "reports:read",
+    "alerts:write",
+    "alerts:read",
     "admin",
 ]
 ALL_SCOPES: tuple[str, ...] = get_args(Scope)
@@ -57,6 +59,11 @@ ROUTE_SCOPES: dict[str, str] = {
     "GET /api/reports/{report_id}": "reports:read",
     "GET /api/reports/{report_id}/csv": "reports:read",
     "GET /get_report": "reports:read",
+    # alert rules
+    "POST /api/alerts": "alerts:write",
+    "DELETE /api/alerts/{alert_id}": "alerts:write",
+    "GET /api/alerts": "alerts:read",
+    "GET /api/alerts/{alert_id}": "alerts:read",
     # key management
     "POST /api/keys": "admin",
     "GET /api/keys": "admin",

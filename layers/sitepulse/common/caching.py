@@ -91,6 +91,10 @@ ROUTE_POLICIES: dict[str, CachePolicy] = {
         NO_STORE, "starts a report: never answered from a cache", validated=False
     ),
     "GET /api/keys": CachePolicy(REVALIDATE, "keys are created and revoked at any moment"),
+    "GET /api/alerts": CachePolicy(REVALIDATE, f"rules change state with every write they watch; {_LISTING}"),
+    "GET /api/alerts/{alert_id}": CachePolicy(
+        REVALIDATE, "its state, transitions and deliveries change with every write it watches"
+    ),
     "GET /api/openapi.json": CachePolicy(REVALIDATE, "changes with each deploy, at an unknown time"),
     "GET /api/docs": CachePolicy(REVALIDATE, "changes with each deploy, at an unknown time"),
 }

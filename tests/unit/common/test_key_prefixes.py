@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime
 
+from sitepulse.alerts import repository as alerts
 from sitepulse.bookings import repository as bookings
 from sitepulse.bookings.transitions import BookingEvent
 from sitepulse.occupancy import repository as occupancy
@@ -41,6 +42,11 @@ def keys_by_meaning() -> dict[str, list[str]]:
         "poll-day index": [stores.poll_day_sk(19_000, "obj", 0)],
         "store business hours": [stores.hours_pk(3)],
         "store timezone": [stores.timezone_pk(3)],
+        "alert rule": [alerts.alert_pk("al_0")],
+        "alert transition": [alerts.transition_sk(1)],
+        "alert delivery": [alerts.delivery_sk(1)],
+        "alert create key": [alerts.create_key_pk("key", "digest")],
+        "alert target": [alerts.target_key("occupancy_above", {"sensor": "s1"})],
     }
 
 

@@ -53,7 +53,7 @@ def test_the_key_field_and_the_navigation_links(console: ModuleType) -> None:
     assert re.search(r'<input type="password" id="api_key" name="api_key"', body)
     assert '<label for="api_key">' in body
     links = re.findall(r'<a href="(/console/\w+)" data-page="\w+">([^<]+)</a>', body)
-    assert [text for _, text in links] == ["Occupancy", "Temperature", "Store uptime", "Bookings"]
+    assert [text for _, text in links] == ["Occupancy", "Temperature", "Store uptime", "Bookings", "Alerts"]
     script = (STATIC / "app.js").read_text(encoding="utf-8")
     assert "sessionStorage" in script and "localStorage" not in script
     assert "Authorization: `Bearer ${apiKey()}`" in script

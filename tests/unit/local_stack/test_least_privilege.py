@@ -167,3 +167,51 @@ def test_the_recorder_attributes_each_request_to_its_function_and_keeps_the_body
 def test_each_function_has_its_own_access_key() -> None:
     keys = {access_key_id(name) for name in ("A", "B", "OccupancyReadFunction")}
     assert len(keys) == 3 and all(len(k) == 20 and k.isalnum() and k.isupper() for k in keys)
+
+
+QUEUE = "arn:aws:sqs:us-east-1:123456789012:sitepulse-local-{}"
+TOPIC = "arn:aws:sns:us-east-1:123456789012:sitepulse-local-{}"
+ALERTS_GOOD = [
+    record("AlertEvaluatorFunction", "dynamodb:Query", TABLE.format("AlertsTable") + "/index/gsi2"),
+    record("AlertEvaluatorFunction", "dynamodb:PutItem", TABLE.format("AlertsTable")),
+    record("AlertEvaluatorFunction", "dynamodb:Query", TABLE.format("TemperatureTable")),
+    record("AlertEvaluatorFunction", "dynamodb:Query", TABLE.format("StoresTable")),
+    record("AlertOutboxFunction", "sqs:SendMessage", QUEUE.format("AlertDeliveryQueue")),
+    record("AlertOutboxFunction", "sns:Publish", TOPIC.format("AlertEmailTopic")),
+    record("AlertDeliveryFunction", "sqs:ChangeMessageVisibility", QUEUE.format("AlertDeliveryQueue")),
+    record("AlertDeliveryFunction", "dynamodb:UpdateItem", TABLE.format("AlertsTable")),
+    record("AlertsApiFunction", "dynamodb:DeleteItem", TABLE.format("AlertsTable")),
+]
+
+
+def test_the_alert_functions_get_what_they_use(policies: dict[str, list[Statement]]) -> None:
+    assert violations(ALERTS_GOOD, policies) == []
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        record("AlertEvaluatorFunction", "dynamodb:PutItem", TABLE.format("TemperatureTable")),  # read only
+        record("AlertEvaluatorFunction", "dynamodb:UpdateItem", TABLE.format("OccupancyTable")),
+        record("AlertEvaluatorFunction", "sqs:SendMessage", QUEUE.format("AlertDeliveryQueue")),
+        record("AlertOutboxFunction", "sns:Publish", TOPIC.format("AlarmTopic")),  # another topic
+        record("AlertDeliveryFunction", "sqs:SendMessage", QUEUE.format("AlertDeliveryDeadLetterQueue")),
+        record("AlertsApiFunction", "dynamodb:GetItem", TABLE.format("OccupancyTable")),
+    ],
+)  # fmt: skip
+def test_the_alert_functions_get_nothing_more(
+    policies: dict[str, list[Statement]], bad: ActionRecord
+) -> None:
+    problems = violations([*ALERTS_GOOD, bad], policies)
+    assert len(problems) == 1 and bad.function in problems[0] and bad.action in problems[0]
+
+
+def test_sqs_and_sns_requests_name_their_queue_and_topic() -> None:
+    body = json.dumps(
+        {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/sitepulse-local-Q"}
+    ).encode()
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/", "HTTP_X_AMZ_TARGET": "AmazonSQS.SendMessage"}
+    assert request_actions(environ, "sqs", body) == [("sqs:SendMessage", QUEUE.format("Q"))]
+    query = "Action=Publish&TopicArn=" + TOPIC.format("T")
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/", "QUERY_STRING": ""}
+    assert request_actions(environ, "sns", query.encode()) == [("sns:Publish", TOPIC.format("T"))]

@@ -36,6 +36,8 @@ of ints is several times lighter and faster than a list of tuples at 2M polls.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from sitepulse.store_uptime.engine.timestamps import (
@@ -73,6 +75,12 @@ def pack_poll(epoch_us: int, is_active: bool) -> int:
 def unpack_poll(packed: int) -> tuple[int, bool]:
     """`(epoch_us, is_active)` of a packed poll."""
     return packed >> 1, bool(packed & 1)
+
+
+def polls_up_to(packed_polls: Iterable[int], now_us: int) -> list[int]:
+    """The packed polls at or before `now_us`, sorted by time (inactive first on equal instants)."""
+    ordered = sorted(packed_polls)
+    return ordered[: bisect_right(ordered, now_us * 2 + 1)]
 
 
 def poll_read_range(now_us: int) -> tuple[int, int]:

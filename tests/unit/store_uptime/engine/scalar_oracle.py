@@ -15,17 +15,17 @@ from itertools import pairwise
 
 from sitepulse.store_uptime.engine.business_hours import UtcInterval, WeeklyInterval, business_intervals_utc
 from sitepulse.store_uptime.engine.timestamps import US_PER_WEEK
-from sitepulse.store_uptime.engine.uptime import WINDOW_LENGTHS_US, StoreUptime, WindowTime, pack_poll
+from sitepulse.store_uptime.engine.uptime import (
+    WINDOW_LENGTHS_US,
+    StoreUptime,
+    WindowTime,
+    pack_poll,
+    polls_up_to,
+)
 from sitepulse.store_uptime.report.rows import ReportRow, latest_poll_us, report_row
 
 _LOW_BIT = (1).__and__
 _OTHER_STATUS = (b"\x01", b"\x00")  # indexed by the current status bit
-
-
-def polls_up_to(packed_polls: Iterable[int], now_us: int) -> list[int]:
-    """The packed polls at or before `now_us`, sorted by time (inactive first on equal instants)."""
-    ordered = sorted(packed_polls)
-    return ordered[: bisect_right(ordered, now_us * 2 + 1)]
 
 
 class StatusTimeline:
