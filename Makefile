@@ -92,7 +92,7 @@ chaos: $(VENV)/.installed ## chaos tests only: 10 % AWS faults, killed workers, 
 lint: $(VENV)/.installed ## ruff lint + format check, OpenAPI document up to date, GitHub workflows (schema + zizmor, offline)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m local.openapi --check
+	$(PY) -m local.contract.openapi --check
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-actions .github/actions/*/action.yml
 	$(VENV)/bin/zizmor --offline --quiet .github/
@@ -109,23 +109,23 @@ build: .venv-sam/.installed ## sam build (needs python3.13 on PATH: the project 
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(SAM) build
 
 openapi: $(VENV)/.installed ## regenerate layers/sitepulse/openapi.json from the handlers
-	$(PY) -m local.openapi
+	$(PY) -m local.contract.openapi
 
 fuzz: $(VENV)/.installed ## contract fuzzing (schemathesis, all checks, 150 examples/operation) against `make run`, or a stack it starts [EXAMPLES=n FUZZ_ARGS="--phases … --include-path-regex …"]
-	$(PY) -m local.fuzz $(if $(EXAMPLES),--examples $(EXAMPLES)) $(FUZZ_ARGS)
+	$(PY) -m local.contract.fuzz $(if $(EXAMPLES),--examples $(EXAMPLES)) $(FUZZ_ARGS)
 
 bench: $(VENV)/.installed ## request / capacity / latency figures per API call
 	$(PY) -m bench
 
 invoke: $(VENV)/.installed ## run one handler against the running local stack: make invoke FN=<LogicalId> EVENT=events/x.json
-	@$(PY) -m local.invoke --function "$(FN)" --event "$(EVENT)"
+	@$(PY) -m local.lambdas.invoke --function "$(FN)" --event "$(EVENT)"
 
 key: $(VENV)/.installed ## create an API key in the running local stack: make key NAME=ci SCOPES=occupancy:read[,…] [KEY_ARGS="--buildings viboo"]
 	@test -n "$(NAME)" -a -n "$(SCOPES)" || { echo 'usage: make key NAME=<name> SCOPES=<scope,…> [KEY_ARGS="--buildings b --expires-at 2030-01-01T00:00:00Z"]'; exit 2; }
 	PYTHONPATH=layers $(PY) -m sitepulse.access.cli create --name "$(NAME)" --scopes "$(SCOPES)" $(KEY_ARGS)
 
 ingest: $(VENV)/.installed ## run the ingestion function now against the running local stack; prints its JSON result
-	@$(PY) -m local.invoke --function IngestFunction --event events/IngestFunction.json
+	@$(PY) -m local.lambdas.invoke --function IngestFunction --event events/IngestFunction.json
 
 load: $(VENV)/.installed ## locust load test against the running stack (or one it starts): LOAD_TIME=2m LOAD_USERS=20
 	$(PY) -m bench.load --time $(LOAD_TIME) --users $(LOAD_USERS)

@@ -27,9 +27,9 @@ from moto import mock_aws
 
 from bench.cost import CostMeter
 from bench.harness import CONTEXT, api_event, bench_environment
-from local import moto_dynamodb
-from local.inprocess import load_handler_module
-from local.provision import _provision_queues, create_table
+from local.aws import moto_safe_writes
+from local.aws.provision import _provision_queues, create_table
+from local.lambdas.inprocess import load_handler_module
 from local.stack import ROOT
 from local.template import load_stack
 
@@ -63,7 +63,7 @@ def _records(aws: Any, streams: Any, table: str, after: str | None) -> list[dict
 def cost_per_record() -> None:
     stack = load_stack(ROOT / "template.yaml")
     bench_environment(stack)
-    moto_dynamodb.install()
+    moto_safe_writes.install()
     with mock_aws():
         aws = boto3.Session(region_name="us-east-1")
         for table in stack.tables.values():
@@ -124,8 +124,8 @@ def os_env_loopback() -> None:
 
 
 def latency_on_local_stack() -> None:
+    from local.demo.webhook_receiver import WebhookReceiver
     from local.stack import LocalStack
-    from local.webhook_receiver import WebhookReceiver
 
     workdir = Path(tempfile.mkdtemp(prefix="sitepulse-bench-alerts-"))
     stack = LocalStack(

@@ -13,9 +13,9 @@ from moto import mock_aws
 
 from bench.cost import CostMeter
 from bench.harness import CONTEXT, api_event, bench_environment
-from local.authorizer import LocalAuthorizer
-from local.inprocess import load_handler_module
-from local.provision import create_table
+from local.aws.provision import create_table
+from local.front.authorizer import LocalAuthorizer
+from local.lambdas.inprocess import load_handler_module
 from local.stack import ROOT
 from local.template import load_stack
 

@@ -31,9 +31,9 @@ from moto import mock_aws
 
 from bench.cost import CostMeter
 from bench.harness import CONTEXT, api_event, bench_environment, item_size
-from local import moto_dynamodb
-from local.inprocess import load_handler_module
-from local.provision import create_secret, create_table
+from local.aws import moto_safe_writes
+from local.aws.provision import create_secret, create_table
+from local.lambdas.inprocess import load_handler_module
 from local.stack import ROOT
 from local.template import load_stack
 
@@ -235,7 +235,8 @@ def run() -> None:
     stack = load_stack(ROOT / "template.yaml")
     bench_environment(stack)
     with mock_aws():
-        moto_dynamodb.install()  # item-level transaction rollback: moto otherwise copies the table per write
+        # Item-level transaction rollback: moto otherwise copies the table per write.
+        moto_safe_writes.install()
         client = boto3.client("dynamodb", region_name="us-east-1")
         table = stack.tables["BookingsTable"]
         create_table(client, table)

@@ -20,9 +20,9 @@ from moto import mock_aws
 from bench.api_occupancy import seed
 from bench.cost import CostMeter
 from bench.harness import CONTEXT, api_event, bench_environment
-from local import moto_dynamodb
-from local.inprocess import load_handler_module
-from local.provision import create_secret, create_table
+from local.aws import moto_safe_writes
+from local.aws.provision import create_secret, create_table
+from local.lambdas.inprocess import load_handler_module
 from local.stack import ROOT
 from local.template import load_stack
 
@@ -58,7 +58,7 @@ def run() -> None:
     stack = load_stack(ROOT / "template.yaml")
     bench_environment(stack)
     with mock_aws():
-        moto_dynamodb.install()
+        moto_safe_writes.install()
         client = boto3.client("dynamodb", region_name="us-east-1")
         for name in ("OccupancyTable", "TemperatureTable", "ReportsTable", "BookingsTable"):
             create_table(client, stack.tables[name])

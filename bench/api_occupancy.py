@@ -22,9 +22,9 @@ from moto import mock_aws
 
 from bench.cost import CostMeter, median_ms
 from bench.harness import CONTEXT, api_event, bench_environment
-from local import moto_dynamodb
-from local.inprocess import load_handler_module
-from local.provision import create_table
+from local.aws import moto_safe_writes
+from local.aws.provision import create_table
+from local.lambdas.inprocess import load_handler_module
 from local.stack import ROOT
 from local.template import load_stack
 
@@ -146,7 +146,8 @@ def run(histories: Iterable[str] = HISTORIES) -> None:
     stack = load_stack(ROOT / "template.yaml")
     bench_environment(stack)
     with mock_aws():
-        moto_dynamodb.install()  # item-level transaction rollback: moto otherwise copies the table per write
+        # Item-level transaction rollback: moto otherwise copies the table per write.
+        moto_safe_writes.install()
         client = boto3.client("dynamodb", region_name="us-east-1")
         table = stack.tables["OccupancyTable"]
         create_table(client, table)

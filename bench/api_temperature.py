@@ -27,8 +27,8 @@ from moto import mock_aws
 
 from bench.cost import CostMeter, median_ms
 from bench.harness import CONTEXT, api_event, bench_environment, item_size
-from local.inprocess import load_handler_module
-from local.provision import create_table
+from local.aws.provision import create_table
+from local.lambdas.inprocess import load_handler_module
 from local.stack import ROOT
 from local.template import load_stack
 

@@ -117,8 +117,8 @@ def record(out: Path) -> None:
     repo = Path(__file__).resolve().parent.parent
     sys.path.insert(0, str(repo))
     from bench.harness import CONTEXT, bench_environment
-    from local.inprocess import load_handler_module
-    from local.provision import provision
+    from local.aws.provision import provision
+    from local.lambdas.inprocess import load_handler_module
     from local.template import load_stack
 
     require_pinned_botocore()

@@ -1,15 +1,15 @@
 """What every API benchmark needs: the environment, a Lambda context, payload v2 events (the
-local gateway's, `local.api_events`), and DynamoDB's item-size rule for estimating capacity units."""
+local gateway's, `local.front.api_events`), and DynamoDB's item-size rule for estimating capacity units."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from local import moto_patches
-from local.api_events import api_event as build_api_event
-from local.api_events import every_scope_grant
-from local.inprocess import LambdaContext, merged_environment
+from local.aws import moto_fast_reads
+from local.front.api_events import api_event as build_api_event
+from local.front.api_events import every_scope_grant
+from local.lambdas.inprocess import LambdaContext, merged_environment
 from local.template import Stack
 
 CONTEXT = LambdaContext(
@@ -19,7 +19,7 @@ CONTEXT = LambdaContext(
 
 def bench_environment(stack: Stack) -> None:
     """The functions' environment, moto in-process (never an endpoint), quiet Powertools."""
-    moto_patches.install()  # moto reads one partition per query, item reads as plain JSON
+    moto_fast_reads.install()  # moto reads one partition per query, item reads as plain JSON
     os.environ.update(merged_environment(stack))
     os.environ.update(
         {
@@ -37,7 +37,7 @@ def bench_environment(stack: Stack) -> None:
 def api_event(
     method: str, path: str, body: Any = None, query: dict[str, str] | None = None, **kwargs: Any
 ) -> dict[str, Any]:
-    """The local gateway's event for this request (`local.api_events.api_event`), authorized as
+    """The local gateway's event for this request (`local.front.api_events.api_event`), authorized as
     the benchmarks' every-scope key."""
     grant = every_scope_grant(key_id="benchkey2345abcd", name="bench")
     return build_api_event(method, path, body, query, authorizer=grant, **kwargs)

@@ -3,7 +3,7 @@
     python -m bench.report_offline [--runs 3] [--profile]
 
 Generates the full-scale store data (13,600 stores, about 2.15M polls, their business hours and
-timezones) with the project's own generator (`local.demo_data.stores`, seeded: the same bytes
+timezones) with the project's own generator (`local.demo.store_data`, seeded: the same bytes
 on every machine) into `bench/out/` the first time (never committed, about ten seconds), then
 runs the offline command itself in fresh processes pinned to one core (`taskset -c 0` when
 available) and prints the median wall and CPU seconds of `--runs` runs and the report's sha256
@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from local.demo_data.stores import FULL_SCALE, StoreDataFiles, cached_dataset
+from local.demo.store_data import FULL_SCALE, StoreDataFiles, cached_dataset
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"

@@ -8,7 +8,7 @@
    each shard's compute time, reads and peak memory, and check the CSV against the offline
    engine (the tests' per-store oracle, `scalar_oracle.build_report`) on the same files.
 2. The local stack (`python -m local`, moto server, real state machine) end to end over
-   HTTP: upload, `python -m local.invoke --function IngestFunction` (what `make ingest`
+   HTTP: upload, `python -m local.lambdas.invoke --function IngestFunction` (what `make ingest`
    runs), POST /api/reports, poll until Complete, download through the presigned URL.
 
 moto is far slower than DynamoDB per request, so Lambda time is *estimated* from the
@@ -37,10 +37,10 @@ from moto import mock_aws
 
 from bench.cost import CostMeter
 from bench.report_offline import HOURS, POLLS, TIMEZONES, ensure_polls  # the same full-scale files
-from local import moto_patches
-from local.demo_data.stores import FULL_SCALE, write_dataset
-from local.inprocess import merged_environment
-from local.provision import create_table
+from local.aws import moto_fast_reads
+from local.aws.provision import create_table
+from local.demo.store_data import FULL_SCALE, write_dataset
+from local.lambdas.inprocess import merged_environment
 from local.stack import ROOT
 from local.template import load_stack
 
@@ -109,7 +109,7 @@ def in_process(segment_mib: int) -> dict[str, Any]:
     )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     os.environ.update(merged_environment(stack))
-    moto_patches.install()  # moto reads one partition per query (the shards query per store bucket)
+    moto_fast_reads.install()  # moto reads one partition per query (the shards query per store bucket)
     figures: dict[str, Any] = {}
     with mock_aws(config=MOTO_CONFIG):
         for table in stack.tables.values():
@@ -255,7 +255,7 @@ def local_stack(stores: int) -> None:
             s3.upload_file(str(files.polls), bucket, "incoming/store_status/polls.csv")
             started = time.perf_counter()
             subprocess.run(  # noqa: S603 — an argv list of this project's own commands, no shell
-                [sys.executable, "-m", "local.invoke", "--function", "IngestFunction", "--event",
+                [sys.executable, "-m", "local.lambdas.invoke", "--function", "IngestFunction", "--event",
                  str(ROOT / "events" / "IngestFunction.json"), "--state-file", str(state_file)],
                 cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip

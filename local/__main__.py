@@ -24,7 +24,7 @@ import traceback
 from pathlib import Path
 from typing import TextIO
 
-from local.fault_spec import ENV_VAR, FaultSpecError, faults_from_env
+from local.aws.fault_spec import ENV_VAR, FaultSpecError, faults_from_env
 from local.stack import ROOT, LocalStack
 from local.template import load_stack
 

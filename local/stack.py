@@ -16,22 +16,23 @@ from typing import Any
 
 import boto3
 
-from local import lambda_bridge, moto_dynamodb, moto_patches
-from local.authorizer import LocalAuthorizer
-from local.aws_actions import ActionRecorder
-from local.event_sources import EventSources
-from local.fault_spec import FaultSpec, faults_from_env
-from local.faults import FaultInjector, FaultyAws, FaultyRuntime
-from local.function_logs import FunctionLogs
-from local.functions import FunctionRuntime, LocalAws
-from local.gateway import Authorize, GatewayServer, Router
-from local.identities import identities
-from local.moto_server import LocalMotoServer
-from local.provision import provision
+from local.aws import moto_fast_reads, moto_safe_writes
+from local.aws.fault_spec import FaultSpec, faults_from_env
+from local.aws.faults import FaultInjector, FaultyAws, FaultyRuntime
+from local.aws.moto_server import LocalMotoServer
+from local.aws.provision import provision
+from local.aws.recorded_actions import ActionRecorder
+from local.aws.scheduler import Scheduler
+from local.front.authorizer import LocalAuthorizer
+from local.front.gateway import Authorize, GatewayServer, Router
+from local.front.throttle import RouteThrottle
+from local.lambdas import moto_bridge
+from local.lambdas.credentials import identities
+from local.lambdas.event_sources import EventSources
+from local.lambdas.logs import FunctionLogs
+from local.lambdas.workers import FunctionRuntime, LocalAws
 from local.ready import ReadyStack, banner, env_text, state_document, write_atomically
-from local.scheduler import Scheduler
 from local.template import REGION, Stack, load_stack
-from local.throttle import RouteThrottle
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTIONS_FILE = "aws-actions.jsonl"
@@ -39,7 +40,7 @@ MOTO_CONFIG = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state
 
 
 def aws_environment(endpoint: str, moto_port: int) -> dict[str, str]:
-    """The stack process's own view of the emulated AWS (functions get theirs: `local.functions`)."""
+    """The stack process's own view of the emulated AWS (functions get theirs: `local.lambdas.workers`)."""
     return {
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_DEFAULT_REGION": REGION,
@@ -65,7 +66,7 @@ class LocalStack:
     schedules: bool = True
     log: Callable[[str], None] = print  # the terminal: progress, then one line per request / scheduled run
     details: Callable[[str], None] | None = None  # where long outputs go (scheduled runs' results)
-    authorize: Authorize | None = None  # the gateway's authorizer hook (see local/gateway.py)
+    authorize: Authorize | None = None  # the gateway's authorizer hook (see local/front/gateway.py)
     demo_keys: dict[str, str] = field(default_factory=dict)  # name -> secret, shown in the banner and env
     faults: FaultSpec | None = field(default_factory=faults_from_env)  # SITEPULSE_FAULTS, off by default
     parameters: dict[str, str] = field(default_factory=dict)  # template parameter overrides
@@ -77,7 +78,7 @@ class LocalStack:
     _gateway: GatewayServer | None = None
     _scheduler: Scheduler | None = None
     event_sources: EventSources | None = None
-    receiver: Any = None  # the demo's webhook receiver (local.webhook_receiver)
+    receiver: Any = None  # the demo's webhook receiver (local.demo.webhook_receiver)
     _injector: FaultInjector | None = None
     runtime: FunctionRuntime | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -90,8 +91,8 @@ class LocalStack:
         started = time.monotonic()
         self._discard_stale_state()
         self.stack = load_stack(self.template, self.parameters)
-        moto_patches.install()  # DynamoDB queries read one partition, item reads encode as plain JSON
-        moto_dynamodb.install()  # transactions roll back per item instead of copying whole tables
+        moto_fast_reads.install()  # DynamoDB queries read one partition, item reads encode as plain JSON
+        moto_safe_writes.install()  # transactions roll back per item instead of copying whole tables
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log drowns the handlers' logs
         state_dir = self.state_file.parent
         injector = self._injector = FaultInjector(self.faults) if self.faults else None
@@ -117,7 +118,7 @@ class LocalStack:
         self.runtime = runtime
         # Lambda invocations (state machine tasks, schedules) may crash; API Gateway's own path does not.
         invoker = FaultyRuntime(runtime, injector) if injector else runtime
-        lambda_bridge.install(invoker)
+        moto_bridge.install(invoker)
         if self.stack.event_sources:  # streams and queues feed their functions from now on
             self.event_sources = EventSources(self.stack, invoker.invoke, boto3.Session(), self.log)
             self.event_sources.start()
@@ -142,8 +143,8 @@ class LocalStack:
 
         demo_lines: list[str] = []
         if self.demo:
-            from local.demo import Demo, load_demo_data
-            from local.webhook_receiver import WebhookReceiver
+            from local.demo.loader import Demo, load_demo_data
+            from local.demo.webhook_receiver import WebhookReceiver
 
             self.log("loading demo data...")
             admin = self.demo_keys.get("admin")
@@ -188,7 +189,7 @@ class LocalStack:
         table = self.stack.tables.get("ApiKeysTable")
         if table is None:
             return
-        from local.demo_keys import create_demo_keys
+        from local.demo.keys import create_demo_keys
 
         self.demo_keys = create_demo_keys(boto3.Session(), table.name)
 
@@ -267,7 +268,7 @@ class LocalStack:
             if self._threads:
                 self._gateway.shutdown()
             self._gateway.server_close()
-        lambda_bridge.uninstall()
+        moto_bridge.uninstall()
         if self._moto:
             self._moto.stop()
 

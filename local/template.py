@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from local.throttle import ThrottleLimits
+from local.front.throttle import ThrottleLimits
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -17,8 +17,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from local.moto_server import LocalMotoServer
-from local.provision import create_table
+from local.aws.moto_server import LocalMotoServer
+from local.aws.provision import create_table
 from local.stack import aws_environment
 from local.template import Stack, load_stack
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from bench.load.streams import RetryingClient
-from local.webhook_receiver import WebhookReceiver
+from local.demo.webhook_receiver import WebhookReceiver
 from sitepulse.alerts.rules import verify
 from tests.integration.conftest import RunningStack
 

@@ -85,7 +85,7 @@ def test_store_polls_ingested_and_report_exact_under_faults(
     keys = [key for key, _ in files.objects()]
     for _ in range(4):
         subprocess.run(
-            [sys.executable, "-m", "local.invoke", "--function", "IngestFunction",
+            [sys.executable, "-m", "local.lambdas.invoke", "--function", "IngestFunction",
              "--state-file", str(faulty_stack.state_file)],
             cwd=ROOT, capture_output=True, timeout=300, check=False,
         )  # fmt: skip

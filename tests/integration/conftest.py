@@ -18,8 +18,8 @@ from typing import Any
 import boto3
 import pytest
 
-from local.aws_actions import read_records
-from local.least_privilege import ACTIONS_FILE, function_policies, violations
+from local.aws.least_privilege import ACTIONS_FILE, function_policies, violations
+from local.aws.recorded_actions import read_records
 from tests.integration.http_client import ApiClient
 
 ROOT = Path(__file__).resolve().parents[2]

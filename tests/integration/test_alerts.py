@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from local.webhook_receiver import Received, WebhookReceiver
+from local.demo.webhook_receiver import Received, WebhookReceiver
 from sitepulse.alerts.rules import verify
 from tests.integration.conftest import RunningStack
 from tests.integration.http_client import ApiClient

@@ -2,12 +2,12 @@
 check that applies, a fixed seed, and a budget that keeps `make test` within minutes on a
 small machine (`make fuzz` runs the same with ≥ 150 examples per operation).
 
-Checks that do not run, and why (the same list `local.fuzz` passes to schemathesis):
+Checks that do not run, and why (the same list `local.contract.fuzz` passes to schemathesis):
 
 * `unsupported_method`: API Gateway HTTP API answers a method that no route declares with
   `404 {"message": "Not Found"}` before any function runs, never 405 — the API cannot answer
   otherwise, and the local stack behaves the same.
-* `positive_data_acceptance`: replaced by `local.fuzz_checks.schema_valid_requests_accepted`,
+* `positive_data_acceptance`: replaced by `local.contract.fuzz_checks.schema_valid_requests_accepted`,
   the same rule except for a 422 naming one of the rules no JSON Schema can state (an opaque
   `next_token`, a timestamp against the server's clock, `__gte` against `__lte`, a duration's
   length), each listed there with the words of its message.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from local.fuzz import (
+from local.contract.fuzz import (
     EXCLUDED_CHECKS,
     EXCLUDED_PATHS,
     FuzzRun,
@@ -79,7 +79,7 @@ def _ingest_some_polls(stack: RunningStack) -> None:
 
 
 def fuzzed_operations(api_url: str) -> set[str]:
-    """Every operation the served document declares, but the paths `local.fuzz` leaves out."""
+    """Every operation the served document declares, but the paths `local.contract.fuzz` leaves out."""
     with urllib.request.urlopen(f"{api_url}/api/openapi.json", timeout=30) as answer:
         document = json.load(answer)
     return {

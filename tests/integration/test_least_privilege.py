@@ -3,7 +3,7 @@ once while sensors, thermometers and hotels write), then checked from outside:
 
 - least privilege: every AWS action each function's identity performed is granted by the
   policies template.yaml gives that function (expanded by aws-sam-translator), and read
-  functions hold and perform no write (`local.least_privilege`);
+  functions hold and perform no write (`local.aws.least_privilege`);
 - logs: every line in `<state dir>/logs/<LogicalId>.log` names that function.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from local.aws_actions import read_records
-from local.least_privilege import ACTIONS_FILE, function_policies, is_read_function, violations
+from local.aws.least_privilege import ACTIONS_FILE, function_policies, is_read_function, violations
+from local.aws.recorded_actions import read_records
 from local.template import Stack, load_stack
 from tests.integration.conftest import ROOT, RunningStack
 from tests.integration.http_client import ApiClient

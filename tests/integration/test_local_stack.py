@@ -38,8 +38,8 @@ def test_every_function_has_an_event_file() -> None:
 def test_event_file_invokes_its_function(local_stack: RunningStack, event_file: Path) -> None:
     """`make invoke FN=<LogicalId> EVENT=events/<LogicalId>.json` against the running stack."""
     result = subprocess.run(
-        [sys.executable, "-m", "local.invoke", "--function", event_file.stem, "--event", str(event_file),
-         "--state-file", str(local_stack.state_file)],
+        [sys.executable, "-m", "local.lambdas.invoke", "--function", event_file.stem,
+         "--event", str(event_file), "--state-file", str(local_stack.state_file)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]

@@ -36,7 +36,7 @@ PREFIX = f"it{uuid.uuid4().hex[:8]}-"
 def ingest(stack: RunningStack) -> dict[str, Any]:
     """What `make ingest` runs, against this session's stack."""
     result = subprocess.run(
-        [sys.executable, "-m", "local.invoke", "--function", "IngestFunction",
+        [sys.executable, "-m", "local.lambdas.invoke", "--function", "IngestFunction",
          "--event", str(ROOT / "events" / "IngestFunction.json"), "--state-file", str(stack.state_file)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )  # fmt: skip

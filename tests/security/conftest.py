@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from local.aws_actions import read_records
-from local.least_privilege import ACTIONS_FILE, function_policies, violations
+from local.aws.least_privilege import ACTIONS_FILE, function_policies, violations
+from local.aws.recorded_actions import read_records
 from local.template import load_stack
 from sitepulse.access.scopes import ROUTE_SCOPES
 from tests.integration.conftest import ROOT, RunningStack, start_stack, stop_stack

@@ -79,8 +79,8 @@ def test_api_key_secrets_never_appear_in_logs_responses_or_errors(
 def test_the_authorizer_only_ever_gets_one_item_and_only_listings_read_the_token_secret(
     stack: RunningStack, admin: ApiClient
 ) -> None:
-    from local.aws_actions import read_records
-    from local.least_privilege import ACTIONS_FILE
+    from local.aws.least_privilege import ACTIONS_FILE
+    from local.aws.recorded_actions import read_records
 
     assert admin.get("/api/keys?limit=1").status == 200  # a listing: reads the token secret
     assert admin.with_key("garbage").get("/api/sensors").status == 403

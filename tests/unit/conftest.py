@@ -1,5 +1,5 @@
 """Unit-test fixtures: moto in-process, tables built exactly as template.yaml declares them,
-and the real handler modules loaded into the test process (`local.inprocess`)."""
+and the real handler modules loaded into the test process (`local.lambdas.inprocess`)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local import moto_dynamodb, moto_patches
-from local.api_events import api_event
-from local.function_logs import FunctionLogs
-from local.functions import FunctionRuntime, LocalAws
-from local.inprocess import LambdaContext, load_handler_module, merged_environment
-from local.moto_server import LocalMotoServer
-from local.provision import create_secret, create_table
+from local.aws import moto_fast_reads, moto_safe_writes
+from local.aws.moto_server import LocalMotoServer
+from local.aws.provision import create_secret, create_table
+from local.front.api_events import api_event
+from local.lambdas.inprocess import LambdaContext, load_handler_module, merged_environment
+from local.lambdas.logs import FunctionLogs
+from local.lambdas.workers import FunctionRuntime, LocalAws
 from local.template import Stack
 from sitepulse.common import container
 
@@ -27,11 +27,11 @@ MOTO_CONFIG = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state
 @pytest.fixture(scope="session", autouse=True)
 def _moto_patched() -> Iterator[None]:
     """The local stack's moto patches, installed explicitly (importing `local` installs nothing)."""
-    moto_patches.install()
-    moto_dynamodb.install()
+    moto_fast_reads.install()
+    moto_safe_writes.install()
     yield
-    moto_dynamodb.uninstall()
-    moto_patches.uninstall()
+    moto_safe_writes.uninstall()
+    moto_fast_reads.uninstall()
 
 
 @pytest.fixture(autouse=True)
@@ -137,5 +137,5 @@ def lambda_context(name: str = "test-function") -> LambdaContext:
 
 
 http_event = api_event
-"""The local gateway's event for a request (`local.api_events.api_event`), authorized by default
+"""The local gateway's event for a request (`local.front.api_events.api_event`), authorized by default
 as an every-scope admin key (`authorizer` replaces `requestContext.authorizer`; `{}` removes it)."""

@@ -10,7 +10,7 @@ answer, all errors with the ONE error body the API sends (`sitepulse.common.http
 * `api_responses` adds the statuses that apply to every route (422 when it takes input,
   429 from the gateway's throttling, 503 when AWS keeps failing) and the body statuses
   (400, 413) for routes with a JSON body. 401 and 403 depend on the route's scope, not on
-  its code: `local.openapi.with_access_control` adds them to every protected operation from
+  its code: `local.contract.openapi.with_access_control` adds them to every protected operation from
   the one route → scope table, with this same error body.
 """
 

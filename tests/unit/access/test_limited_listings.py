@@ -229,6 +229,6 @@ def test_the_key_listing_is_in_one_order_across_pages(load_function: Callable[[s
 
 
 def _admin() -> dict[str, str]:
-    from local.api_events import every_scope_grant
+    from local.front.api_events import every_scope_grant
 
     return every_scope_grant()["lambda"]

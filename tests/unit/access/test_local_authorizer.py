@@ -1,12 +1,12 @@
-"""The local stack's emulation of HTTP API's authorizer step (local/authorizer.py)."""
+"""The local stack's emulation of HTTP API's authorizer step (local/front/authorizer.py)."""
 
 import json
 from typing import Any
 
 import pytest
 
-from local.authorizer import LocalAuthorizer
-from local.functions import FunctionError
+from local.front.authorizer import LocalAuthorizer
+from local.lambdas.workers import FunctionError
 from local.template import Route, Stack
 from tests.unit.conftest import http_event
 

@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from local.provision import _provision_queues
+from local.aws.provision import _provision_queues
 from local.template import Stack
 from sitepulse.alerts import webhooks
 from tests.unit.conftest import lambda_context

@@ -13,10 +13,10 @@ from typing import Any
 import boto3
 import pytest
 
-from local.demo_alerts import DEMO_RULES, STORE_RULE
-from local.provision import _provision_queues
+from local.aws.provision import _provision_queues
+from local.demo.alerts import DEMO_RULES, STORE_RULE
+from local.demo.webhook_receiver import WebhookReceiver
 from local.template import Stack
-from local.webhook_receiver import WebhookReceiver
 from sitepulse.alerts.rules import verify
 from tests.unit.conftest import http_event, lambda_context
 

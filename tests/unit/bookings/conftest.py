@@ -1,4 +1,4 @@
-"""Bookings unit fixtures: moto made linear-time for transactions (see local/moto_dynamodb.py),
+"""Bookings unit fixtures: moto made linear-time for transactions (see local/aws/moto_safe_writes.py),
 the service over the template's table, and the handlers as the local stack loads them."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from local import moto_dynamodb
+from local.aws import moto_safe_writes
 from sitepulse.bookings.service import BookingService
 from sitepulse.bookings.wiring import booking_service
 from tests.unit.conftest import http_event, lambda_context
@@ -18,9 +18,9 @@ from tests.unit.conftest import http_event, lambda_context
 
 @pytest.fixture(scope="session", autouse=True)
 def _linear_time_transactions() -> Iterator[None]:
-    moto_dynamodb.install()
+    moto_safe_writes.install()
     yield
-    moto_dynamodb.uninstall()
+    moto_safe_writes.uninstall()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from local.fault_spec import FaultSpec, FaultSpecError, faults_from_env, parse_faults
+from local.aws.fault_spec import FaultSpec, FaultSpecError, faults_from_env, parse_faults
 
 
 def test_full_spec() -> None:

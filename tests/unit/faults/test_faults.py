@@ -13,10 +13,10 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from local.fault_spec import parse_faults
-from local.faults import FaultInjector, FaultyAws, FaultyRuntime
-from local.functions import FunctionError
-from local.moto_server import LocalMotoServer
+from local.aws.fault_spec import parse_faults
+from local.aws.faults import FaultInjector, FaultyAws, FaultyRuntime
+from local.aws.moto_server import LocalMotoServer
+from local.lambdas.workers import FunctionError
 from sitepulse.common.aws import RETRY_CONFIG, is_transient
 
 NO_RETRY = Config(retries={"mode": "standard", "max_attempts": 1})

@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.functions import FunctionError
-from local.gateway import Authorize, GatewayServer, Router
-from local.http_io import HttpLimits
+from local.front.gateway import Authorize, GatewayServer, Router
+from local.front.http_io import HttpLimits
+from local.front.throttle import RouteThrottle
+from local.lambdas.workers import FunctionError
 from local.template import Stack
-from local.throttle import RouteThrottle
 
 
 @dataclass

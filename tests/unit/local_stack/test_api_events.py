@@ -1,11 +1,11 @@
-"""`local.api_events`: the tests' and the benchmarks' events are the local gateway's."""
+"""`local.front.api_events`: the tests' and the benchmarks' events are the local gateway's."""
 
 from __future__ import annotations
 
 import json
 
-from local.api_events import api_event, every_scope_grant
-from local.gateway import build_event
+from local.front.api_events import api_event, every_scope_grant
+from local.front.gateway import build_event
 from local.template import Route
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from local.event_sources import EventSources, failed_identifiers, passes_filters
-from local.functions import FunctionError
+from local.lambdas.event_sources import EventSources, failed_identifiers, passes_filters
+from local.lambdas.workers import FunctionError
 from local.template import EventSource, load_stack
 from tests.integration.conftest import ROOT
 

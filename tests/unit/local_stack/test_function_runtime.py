@@ -1,4 +1,4 @@
-"""local/functions.py: each function in its own awslambdaric workers, like Lambda.
+"""local/lambdas/workers.py: each function in its own awslambdaric workers, like Lambda.
 
 The functions here are small handlers written into a temporary project, so that each
 Lambda behaviour (environment, layer path, module state, concurrency, timeout, crash,
@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from local.function_logs import FunctionLogs
-from local.functions import FunctionError, FunctionRuntime, LocalAws, function_environment
+from local.lambdas.logs import FunctionLogs
+from local.lambdas.workers import FunctionError, FunctionRuntime, LocalAws, function_environment
 from local.template import Function, Stack
 
 HANDLER = """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from local.fuzz import EXCLUDED_CHECKS, FuzzRun, admin_key
-from local.fuzz_checks import _unexpressible
+from local.contract.fuzz import EXCLUDED_CHECKS, FuzzRun, admin_key
+from local.contract.fuzz_checks import _unexpressible
 
 EVENTS = "GET /api/events"
 
@@ -52,7 +52,7 @@ def test_every_check_runs_but_the_named_exclusions() -> None:
 
 
 def test_only_tracebacks_logged_during_the_run_count(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from local.fuzz import log_offsets, new_tracebacks
+    from local.contract.fuzz import log_offsets, new_tracebacks
 
     old = tmp_path / "stack.log"
     old.write_text("Traceback (most recent call last): from an earlier test\n")
@@ -66,7 +66,7 @@ def test_only_tracebacks_logged_during_the_run_count(tmp_path) -> None:  # type:
 
 
 def summary(exit_code: int = 0, calls: dict | None = None, tracebacks: list | None = None):  # type: ignore[no-untyped-def]
-    from local.fuzz import FuzzSummary
+    from local.contract.fuzz import FuzzSummary
 
     return FuzzSummary(
         run=FuzzRun(api_url="http://x"),
@@ -104,8 +104,8 @@ def test_the_summary_fails_the_run(exit_code, calls, tracebacks, reason) -> None
 def test_requests_are_counted_per_operation_and_status(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from types import SimpleNamespace
 
-    from local import fuzz_checks
-    from local.fuzz import read_calls
+    from local.contract import fuzz_checks
+    from local.contract.fuzz import read_calls
 
     monkeypatch.setattr(fuzz_checks, "_calls", fuzz_checks.Counter())
     case = SimpleNamespace(operation=SimpleNamespace(method="get", path="/api/events"))

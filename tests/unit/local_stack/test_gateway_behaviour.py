@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from local.gateway import loggable_path
+from local.front.gateway import loggable_path
 from local.template import Route, Stack, load_stack
 from tests.unit.local_stack.gateway_harness import (
     FailingRuntime,

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from local.http_io import HttpLimits
+from local.front.http_io import HttpLimits
 from local.template import Stack
 from tests.unit.local_stack.gateway_harness import Front, running_front
 

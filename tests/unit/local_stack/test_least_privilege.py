@@ -1,5 +1,5 @@
-"""local/aws_actions.py maps requests to IAM actions; local/least_privilege.py checks them against
-the policies aws-sam-translator expands from template.yaml."""
+"""local/aws/recorded_actions.py maps requests to IAM actions; local/aws/least_privilege.py checks them
+against the policies aws-sam-translator expands from template.yaml."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from local.aws_actions import ActionRecord, ActionRecorder, credential, read_records, request_actions
-from local.identities import access_key_id, identities
-from local.least_privilege import Statement, function_policies, violations
+from local.aws.least_privilege import Statement, function_policies, violations
+from local.aws.recorded_actions import ActionRecord, ActionRecorder, credential, read_records, request_actions
+from local.lambdas.credentials import access_key_id, identities
 
 ROOT = Path(__file__).resolve().parents[3]
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/sitepulse-local-{}"

@@ -20,10 +20,11 @@ from moto import mock_aws
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType
 
-from local import lambda_bridge, moto_dynamodb, moto_patches
-from local.inprocess import InProcessRuntime
-from local.moto_pin import PINNED_MOTO, MotoVersionError
-from local.moto_server import LocalMotoServer
+from local.aws import moto_fast_reads, moto_safe_writes
+from local.aws.moto_pin import PINNED_MOTO, MotoVersionError
+from local.aws.moto_server import LocalMotoServer
+from local.lambdas import moto_bridge
+from local.lambdas.inprocess import InProcessRuntime
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -75,7 +76,7 @@ def test_a_query_reads_one_partition_not_the_whole_table(
         return comparisons[0]
 
     assert probe() < 50  # sorting the partition's 5 items
-    assert without(moto_patches, probe) > 400  # moto sorts all 400 items of the table per query
+    assert without(moto_fast_reads, probe) > 400  # moto sorts all 400 items of the table per query
 
 
 def test_item_reads_skip_motos_model_driven_serializer(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,7 +103,7 @@ def test_item_reads_skip_motos_model_driven_serializer(client: Any, monkeypatch:
         return serialised[0]
 
     assert probe() == 0
-    assert without(moto_patches, probe) == 2
+    assert without(moto_fast_reads, probe) == 2
 
 
 def test_a_cancelled_transaction_restores_items_without_copying_the_table(client: Any) -> None:
@@ -130,7 +131,7 @@ def test_a_cancelled_transaction_restores_items_without_copying_the_table(client
         return backend.tables["t"] is table
 
     assert probe()  # the items were restored in place
-    assert not without(moto_dynamodb, probe)  # moto swaps in a deep copy of the whole table
+    assert not without(moto_safe_writes, probe)  # moto swaps in a deep copy of the whole table
 
 
 def test_item_writes_in_process_hold_one_lock(client: Any) -> None:
@@ -141,7 +142,7 @@ def test_item_writes_in_process_hold_one_lock(client: Any) -> None:
             client.put_item(TableName="t", Item={"pk": {"S": "l"}, "sk": {"S": "1"}})
             done.set()
 
-        with moto_dynamodb._LOCK:
+        with moto_safe_writes._LOCK:
             thread = threading.Thread(target=write)
             thread.start()
             waited = not done.wait(0.5)  # the write waits for the lock another writer holds
@@ -150,15 +151,15 @@ def test_item_writes_in_process_hold_one_lock(client: Any) -> None:
         return waited
 
     assert probe()
-    assert not without(moto_dynamodb, probe)
+    assert not without(moto_safe_writes, probe)
 
 
 def test_patches_refuse_another_moto_version(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(moto, "__version__", "5.3.0")
     installs = (
-        moto_patches.install,
-        moto_dynamodb.install,
-        lambda: lambda_bridge.install(None),  # type: ignore[arg-type]
+        moto_fast_reads.install,
+        moto_safe_writes.install,
+        lambda: moto_bridge.install(None),  # type: ignore[arg-type]
         lambda: LocalMotoServer(port=0),
     )
     for install in installs:
@@ -174,13 +175,13 @@ def test_the_pin_is_the_one_requirements_install() -> None:
 
 def test_importing_the_local_package_installs_no_patch() -> None:
     code = (
-        "import local, local.stack, local.functions, local.gateway\n"
+        "import local, local.stack, local.lambdas.workers, local.front.gateway\n"
         "from moto.dynamodb.models import DynamoDBBackend\n"
         "from moto.dynamodb.models.table import Table\n"
         "from moto.awslambda_simple.models import LambdaSimpleBackend\n"
-        "from local import moto_patches, moto_dynamodb, lambda_bridge\n"
-        "assert Table.query is moto_patches._original_query\n"
-        "assert not moto_dynamodb._originals and lambda_bridge._original_invoke is None\n"
+        "from local.aws import moto_fast_reads, moto_safe_writes\nfrom local.lambdas import moto_bridge\n"
+        "assert Table.query is moto_fast_reads._original_query\n"
+        "assert not moto_safe_writes._originals and moto_bridge._original_invoke is None\n"
         "assert 'aws_lambda_powertools.event_handler' not in __import__('sys').modules\n"
     )
     result = subprocess.run(
@@ -202,9 +203,9 @@ def test_the_bridge_sends_step_functions_lambda_tasks_to_the_runtime() -> None:
 
     from moto.awslambda_simple.models import LambdaSimpleBackend
 
-    lambda_bridge.install(Runtime())
+    moto_bridge.install(Runtime())
     try:
         answer = LambdaSimpleBackend.invoke(None, "fn", None, b'{"a": 1}', {}, {})  # type: ignore[arg-type]
     finally:
-        lambda_bridge.uninstall()
+        moto_bridge.uninstall()
     assert calls == [("fn", {"a": 1})] and answer == b'{"handled": true}'

@@ -1,4 +1,4 @@
-"""local/moto_patches.py: moto answers DynamoDB reads exactly as before, only faster."""
+"""local/aws/moto_fast_reads.py: moto answers DynamoDB reads exactly as before, only faster."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local import moto_patches
+from local.aws import moto_fast_reads
 
 
 @pytest.fixture
@@ -94,11 +94,11 @@ def test_reads_answer_the_same_with_and_without_the_patches(
     table: Any, operation: str, request_: dict
 ) -> None:
     call = getattr(table, operation)
-    moto_patches.uninstall()
+    moto_fast_reads.uninstall()
     try:
         expected = _pages(call, TableName="t", ReturnConsumedCapacity="TOTAL", **request_)
     finally:
-        moto_patches.install()
+        moto_fast_reads.install()
     assert _pages(call, TableName="t", ReturnConsumedCapacity="TOTAL", **request_) == expected
 
 
@@ -117,10 +117,10 @@ def test_item_reads_answer_the_same(table: Any) -> None:
                 items.sort(key=lambda item: item["sk"]["S"])
         return answers
 
-    moto_patches.uninstall()
+    moto_fast_reads.uninstall()
     try:
         expected = read()
     finally:
-        moto_patches.install()
+        moto_fast_reads.install()
     assert read() == expected
     assert any("Item" in answer for answer in expected)

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from local.functions import FunctionError
+from local.aws.scheduler import Scheduler, summarize
+from local.lambdas.workers import FunctionError
 from local.ready import ReadyStack, banner, env_text, state_document, write_atomically
-from local.scheduler import Scheduler, summarize
 from local.template import Schedule
 
 RESOURCES = {

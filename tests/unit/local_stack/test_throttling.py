@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from local.front.throttle import RouteThrottle, ThrottleLimits
 from local.template import Route, Stack, load_stack
-from local.throttle import RouteThrottle, ThrottleLimits
 from tests.unit.local_stack.gateway_harness import running_front
 
 ROOT = Path(__file__).resolve().parents[3]

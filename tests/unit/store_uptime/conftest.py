@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
-from local.inprocess import LambdaContext
+from local.lambdas.inprocess import LambdaContext
 
 if TYPE_CHECKING:
     from sitepulse.ingest.runner import IngestionRunner

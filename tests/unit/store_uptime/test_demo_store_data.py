@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from local.demo_data.stores import (
+from local.demo.store_data import (
     DEMO,
     FULL_SCALE,
     HOURS_SHAPES,

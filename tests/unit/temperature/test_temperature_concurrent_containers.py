@@ -8,7 +8,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from local.functions import FunctionRuntime
+from local.lambdas.workers import FunctionRuntime
 from tests.unit.conftest import http_event
 
 PATH = "/api/v1/buildings/b-concurrent/rooms/r{}/temperatures"

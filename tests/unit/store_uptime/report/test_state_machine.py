@@ -1,5 +1,5 @@
 """The real state machine (statemachine/report.asl.json) executed by moto, its Lambda tasks
-running the real handlers (in-process here, moto being in-process) through local/lambda_bridge.py:
+running the real handlers (in-process here, moto being in-process) through local/lambdas/moto_bridge.py:
 API → Step Functions → CSV."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from local import lambda_bridge
-from local.inprocess import InProcessRuntime
-from local.provision import _provision_lambda
+from local.aws.provision import _provision_lambda
+from local.lambdas import moto_bridge
+from local.lambdas.inprocess import InProcessRuntime
 from local.template import Stack
 from sitepulse.common.aws import dynamodb
 from sitepulse.common.aws import s3 as shared_s3
@@ -37,9 +37,9 @@ def machine(env: dict[str, str], template_stack: Stack) -> Iterator[str]:
         name=definition.name, definition=definition.definition, roleArn=definition.role_arn
     )["stateMachineArn"]
     assert arn == env["REPORT_STATE_MACHINE_ARN"]
-    lambda_bridge.install(InProcessRuntime(template_stack))
+    moto_bridge.install(InProcessRuntime(template_stack))
     yield arn
-    lambda_bridge.uninstall()
+    moto_bridge.uninstall()
 
 
 @pytest.fixture
