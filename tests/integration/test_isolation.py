@@ -19,10 +19,10 @@ import pytest
 from tests.integration.conftest import ROOT, RunningStack, start_stack
 from tests.integration.http_client import ApiClient
 
+# OccupancyReadFunction's variables (the only function reading the occupancy table read-only).
 READ_ENVIRONMENT = (
-    "      Environment:\n"
-    "        Variables:\n"
     "          OCCUPANCY_TABLE: !Ref OccupancyTable\n"
+    "          PAGE_TOKEN_SECRET_ARN: !Ref PageTokenSecret\n"
     "      Policies:\n"
     "        - DynamoDBReadPolicy: {TableName: !Ref OccupancyTable}\n"
 )
@@ -39,10 +39,8 @@ def stack_without_read_table(tmp_path_factory: pytest.TempPathFactory) -> Iterat
     shutil.copytree(ROOT / "events", project / "events")
     text = (ROOT / "template.yaml").read_text()
     assert text.count(READ_ENVIRONMENT) == 1
-    policies_only = READ_ENVIRONMENT.split("      Policies:\n")[1]
-    (project / "template.yaml").write_text(
-        text.replace(READ_ENVIRONMENT, "      Policies:\n" + policies_only)
-    )
+    without_table = READ_ENVIRONMENT.replace("          OCCUPANCY_TABLE: !Ref OccupancyTable\n", "")
+    (project / "template.yaml").write_text(text.replace(READ_ENVIRONMENT, without_table))
     stack = start_stack(workdir, "--no-demo", "--no-schedules", template=project / "template.yaml")
     yield stack
     if stack.process.poll() is None:
