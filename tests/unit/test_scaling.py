@@ -13,6 +13,7 @@ from botocore.client import BaseClient
 
 from bench import scaling
 from bench.harness import CONTEXT, api_event
+from local.demo.store_data import FULL_SCALE
 from bench.scaling import (
     BEGIN,
     COSTS,
@@ -41,9 +42,11 @@ def by_route(fleet: Fleet) -> dict[str, scaling.RouteLoad]:
     return {load.route: load for load in route_loads(fleet)}
 
 
-def test_fleet_ratios_put_the_measured_store_data_set_at_100k_sensors() -> None:
+def test_fleet_ratios_put_the_generators_full_scale_store_set_at_100k_sensors() -> None:
     fleet = Fleet(100_000)
-    assert (fleet.rooms, fleet.buildings, fleet.hotels, fleet.stores) == (100_000, 2_000, 1_000, 13_584)
+    assert (fleet.rooms, fleet.buildings, fleet.hotels) == (100_000, 2_000, 1_000)
+    assert fleet.stores == FULL_SCALE.stores == 13_600
+    assert scaling.REFERENCE_STORES == FULL_SCALE.stores
     assert Fleet(1).buildings == Fleet(1).hotels == Fleet(1).stores == 1
 
 
@@ -108,15 +111,15 @@ def test_monthly_cost_adds_up_and_prices_the_webhook_writes() -> None:
 
 
 def test_report_plan_shards_are_capped_by_the_buckets() -> None:
-    reference = ReportPlan(13_584)
+    reference = ReportPlan(13_600)
     assert reference.shards == 14 and reference.waves == 1
     assert ReportPlan(10).shards == 4 and ReportPlan(2).shards == 2
-    huge = ReportPlan(13_584 * 100)
+    huge = ReportPlan(13_600 * 100)
     assert huge.shards == 64 and huge.waves == 4
-    assert huge.stores_per_shard == pytest.approx(13_584 * 100 / 64)
+    assert huge.stores_per_shard == pytest.approx(13_600 * 100 / 64)
     assert huge.limits() == []
     # Far beyond: one shard's work nears the Lambda timeout and its memory the function's.
-    assert any("timeout" in found for found in ReportPlan(13_584 * 1_000).limits())
+    assert any("timeout" in found for found in ReportPlan(13_600 * 1_000).limits())
 
 
 def test_thresholds_are_sorted_and_route_throttling_comes_first() -> None:
@@ -242,3 +245,39 @@ def test_modelled_read_requests_are_what_the_handlers_send(
     response = module.handler(api_event("GET", path, query=query), CONTEXT)
     assert response["statusCode"] == 200, response
     assert len(dynamodb_calls) == COSTS[route].requests, dynamodb_calls
+
+
+def test_modelled_authorizer_read_is_the_consistency_the_authorizer_uses(
+    load_function: Callable[[str], ModuleType],
+    dynamodb_calls: list[tuple[str, dict[str, Any]]],
+    tables: dict[str, str],
+    aws: Any,
+) -> None:
+    """One GetItem of an item under 4 KB: 0.5 RCU eventually consistent, 1 RCU strongly. The
+    model's figure follows from the flag the real authorizer sends, so neither can drift."""
+    from sitepulse.access.models import ApiKeyIn
+    from sitepulse.access.repository import ApiKeyRepository
+    from sitepulse.access.service import KeyService
+
+    repository = ApiKeyRepository(aws.client("dynamodb"), tables["ApiKeysTable"])
+    key = KeyService(repository).create(ApiKeyIn(name="model", scopes=["occupancy:read"]))
+    authorizer = load_function("AuthorizerFunction")
+    header = f"Bearer {key.secret}"
+    event = {
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": "arn:aws:execute-api:us-east-1:123456789012:api/$default/GET/api/sensors",
+        "identitySource": [header, "GET /api/sensors"],
+        "routeKey": "GET /api/sensors",
+        "rawPath": "/api/sensors",
+        "rawQueryString": "",
+        "headers": {"authorization": header},
+        "requestContext": api_event("GET", "/api/sensors")["requestContext"],
+    }
+    dynamodb_calls.clear()
+    assert authorizer.handler(event, CONTEXT)["isAuthorized"] is True
+    assert [op for op, _ in dynamodb_calls] == ["GetItem"] * COSTS["authorizer"].requests
+    _, params = dynamodb_calls[0]
+    assert params["TableName"] == tables["ApiKeysTable"]
+    consistent = bool(params.get("ConsistentRead", False))
+    assert COSTS["authorizer"].rcu == (1.0 if consistent else 0.5)
