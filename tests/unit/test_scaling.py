@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -13,8 +13,8 @@ from botocore.client import BaseClient
 
 from bench import scaling
 from bench.harness import CONTEXT, api_event
-from local.demo.store_data import FULL_SCALE
 from bench.scaling import (
+    ALERT_COSTS,
     BEGIN,
     COSTS,
     END,
@@ -34,6 +34,12 @@ from bench.scaling import (
     route_loads,
     thresholds,
 )
+from local.aws.provision import _provision_queues
+from local.demo.store_data import FULL_SCALE
+from local.demo.webhook_receiver import WebhookReceiver
+from local.template import Stack
+from sitepulse.alerts.sources import change_of
+from tests.unit.alerts.test_flow import Flow
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,7 +52,7 @@ def test_fleet_ratios_put_the_generators_full_scale_store_set_at_100k_sensors() 
     fleet = Fleet(100_000)
     assert (fleet.rooms, fleet.buildings, fleet.hotels) == (100_000, 2_000, 1_000)
     assert fleet.stores == FULL_SCALE.stores == 13_600
-    assert scaling.REFERENCE_STORES == FULL_SCALE.stores
+    assert FULL_SCALE.stores == scaling.REFERENCE_STORES
     assert Fleet(1).buildings == Fleet(1).hotels == Fleet(1).stores == 1
 
 
@@ -299,3 +305,173 @@ def test_modelled_authorizer_read_is_the_consistency_the_authorizer_uses(
     assert params["TableName"] == tables["ApiKeysTable"]
     consistent = bool(params.get("ConsistentRead", False))
     assert COSTS["authorizer"].rcu == (1.0 if consistent else 0.5)
+
+
+# ------------------------------------------------------------------ alerts against the code
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    server = WebhookReceiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def flow(
+    monkeypatch: pytest.MonkeyPatch,
+    aws: Any,
+    template_stack: Stack,
+    tables: dict[str, str],
+    load_function: Callable[[str], ModuleType],
+) -> Flow:
+    monkeypatch.setenv("SITEPULSE_LOCAL_WEBHOOKS", "loopback")
+    _provision_queues(template_stack, aws.client("sqs"))
+    for topic in template_stack.topics.values():
+        aws.client("sns").create_topic(Name=topic)
+    return Flow(aws, load_function, tables)
+
+
+def operations(calls: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    return [op for op, _ in calls]
+
+
+def read_units(params: dict[str, Any], small: float) -> float:
+    """A read of under 4 KB (`small` 4 KB units): half a unit each, eventually consistent."""
+    return small * (1.0 if params.get("ConsistentRead") else 0.5)
+
+
+def test_modelled_alert_rule_requests_are_what_the_api_handler_sends(
+    flow: Flow, receiver: WebhookReceiver, dynamodb_calls: list[tuple[str, dict[str, Any]]]
+) -> None:
+    body = {
+        "name": "full",
+        "kind": "occupancy_above",
+        "sensor": "s1",
+        "max": 5,
+        "webhook_url": receiver.url(),
+    }
+    dynamodb_calls.clear()
+    status, rule = flow.call("POST", "/api/alerts", body)
+    assert status == 201, rule
+    assert operations(dynamodb_calls) == ["PutItem"] * COSTS["POST /api/alerts"].requests
+    path = f"/api/alerts/{rule['alert_id']}"
+    for route, method, call_path in [
+        ("GET /api/alerts", "GET", "/api/alerts"),
+        ("GET /api/alerts/{alert_id}", "GET", path),
+        ("DELETE /api/alerts/{alert_id}", "DELETE", path),
+    ]:
+        dynamodb_calls.clear()
+        status, _ = flow.call(method, call_path)
+        assert status in (200, 204), route
+        assert len(dynamodb_calls) == COSTS[route].requests, (route, operations(dynamodb_calls))
+        if route == "GET /api/alerts":
+            (_, params), *_ = dynamodb_calls
+            assert params["IndexName"] == "gsi1" and not params.get("ConsistentRead")
+            assert COSTS[route].rcu == read_units(params, 13)  # a page of 101 rules of ~500 B
+
+
+def test_modelled_alert_evaluation_and_notification_are_what_the_handlers_send(
+    flow: Flow,
+    receiver: WebhookReceiver,
+    dynamodb_calls: list[tuple[str, dict[str, Any]]],
+    tables: dict[str, str],
+) -> None:
+    hook = receiver.url()
+    assert (
+        flow.call(
+            "POST",
+            "/api/alerts",
+            {"name": "a", "kind": "occupancy_above", "sensor": "watched", "max": 5, "webhook_url": hook},
+        )[0]
+        == 201
+    )
+    room_rule = {
+        "name": "b",
+        "kind": "temperature_outside",
+        "building": "b1",
+        "room": "r1",
+        "min": 18,
+        "max": 27,
+        "for": "15m",
+        "webhook_url": hook,
+    }
+    assert flow.call("POST", "/api/alerts", room_rule)[0] == 201
+    flow.new_records("AlertsTable")  # the rules' own inserts are no deliveries
+
+    def evaluate(table: str) -> list[tuple[str, dict[str, Any]]]:
+        records = [r for r in flow.new_records(table) if change_of(r) is not None]
+        assert len(records) == 1, records  # one summary record per stored write
+        dynamodb_calls.clear()
+        assert flow.evaluate(records) == {"batchItemFailures": []}
+        return list(dynamodb_calls)
+
+    lookup, window, transition = (
+        ALERT_COSTS[n] for n in ("evaluate a record", "temperature window", "transition")
+    )
+    # A sensor no rule watches, then a watched one whose state does not change: 1 Query of gsi2.
+    for sensor in ("unwatched", "watched"):
+        assert flow.sensor_report(sensor, "2024-05-01T09:00:00Z", 1, 0) == 201
+        calls = evaluate("OccupancyTable")
+        assert operations(calls) == ["Query"] * lookup.requests
+        assert calls[0][1]["IndexName"] == "gsi2" and read_units(calls[0][1], 1) == lookup.rcu
+    # A watched room, no change: + its window and the reading before it (TemperatureTable).
+    assert flow.reading("b1", "r1", "2024-05-01T09:00:00Z", 21.0) == 201
+    calls = evaluate("TemperatureTable")
+    assert operations(calls) == ["Query"] * (lookup.requests + window.requests)
+    reads = [params for _, params in calls if params["TableName"] == tables["TemperatureTable"]]
+    assert len(reads) == window.requests and sum(read_units(p, 1) for p in reads) == window.rcu
+    # A transition: + the rule re-read and one 3-item transaction (+ the rule's 2 index copies).
+    assert flow.sensor_report("watched", "2024-05-01T09:01:00Z", 9, 0) == 201
+    calls = evaluate("OccupancyTable")
+    assert operations(calls) == ["Query", "GetItem", "TransactWriteItems"]
+    assert len(calls) == lookup.requests + transition.requests
+    assert read_units(calls[1][1], 1) == transition.rcu
+    assert write_units(calls) + 2 == transition.wcu
+    # The outbox relay, per delivery record.
+    records = flow.new_records("AlertsTable")
+    dynamodb_calls.clear()
+    assert flow.outbox.handler({"Records": records}, CONTEXT) == {"batchItemFailures": []}
+    assert len(dynamodb_calls) == ALERT_COSTS["outbox"].requests, operations(dynamodb_calls)
+    gets = [params for op, params in dynamodb_calls if op == "GetItem"]
+    assert sum(read_units(p, 1) for p in gets) == ALERT_COSTS["outbox"].rcu
+    assert operations(dynamodb_calls).count("UpdateItem") == ALERT_COSTS["outbox"].wcu
+    # The delivery function, per notification (the receiver answers 2xx).
+    url = flow.sqs.get_queue_url(QueueName="sitepulse-local-AlertDeliveryQueue")["QueueUrl"]
+    (message,) = flow.sqs.receive_message(QueueUrl=url, AttributeNames=["All"])["Messages"]
+    event = {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message["Attributes"],
+            }
+        ]
+    }
+    dynamodb_calls.clear()
+    assert flow.delivery.handler(event, CONTEXT) == {"batchItemFailures": []}
+    assert len(dynamodb_calls) == ALERT_COSTS["delivery"].requests, operations(dynamodb_calls)
+    gets = [params for op, params in dynamodb_calls if op == "GetItem"]
+    assert sum(read_units(p, 1) for p in gets) == ALERT_COSTS["delivery"].rcu
+    assert operations(dynamodb_calls).count("UpdateItem") == ALERT_COSTS["delivery"].wcu
+    assert len(receiver.received) == 1
+
+
+def test_modelled_alert_event_sources_are_the_templates(template_stack: Stack) -> None:
+    sources = {(s.function, s.source): s for s in template_stack.event_sources}
+    for function, source in [
+        ("AlertEvaluatorFunction", "OccupancyTable"),
+        ("AlertEvaluatorFunction", "TemperatureTable"),
+        ("AlertOutboxFunction", "AlertsTable"),
+    ]:
+        assert sources[(function, source)].batch_size == scaling.STREAM_BATCH_SIZE
+    assert sources[("AlertDeliveryFunction", "AlertDeliveryQueue")].batch_size == scaling.DELIVERY_BATCH_SIZE
+    assert ("ParallelizationFactor" in (ROOT / "template.yaml").read_text()) == (
+        scaling.PARALLELIZATION_FACTOR > 1
+    )
+    functions = template_stack.functions
+    assert functions["AlertsApiFunction"].timeout == scaling.ALERTS_API_TIMEOUT_SECONDS
+    assert functions["AlertEvaluatorFunction"].memory == ALERT_COSTS["evaluate a record"].memory_mb
+    assert functions["AlertOutboxFunction"].memory == ALERT_COSTS["outbox"].memory_mb
+    assert functions["AlertDeliveryFunction"].memory == ALERT_COSTS["delivery"].memory_mb
