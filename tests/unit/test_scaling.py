@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -336,6 +337,18 @@ def operations(calls: list[tuple[str, dict[str, Any]]]) -> list[str]:
     return [op for op, _ in calls]
 
 
+def stored_bytes(flow: Flow, pk: str, sk: str) -> int:
+    """An alerts table item's size as DynamoDB bills it: names + values (numbers ~ digits / 2 + 1)."""
+    item = flow.aws.client("dynamodb").get_item(
+        TableName=flow.tables["AlertsTable"], Key={"pk": {"S": pk}, "sk": {"S": sk}}
+    )["Item"]
+    size = 0
+    for name, value in item.items():
+        ((kind, raw),) = value.items()
+        size += len(name.encode()) + (len(str(raw)) // 2 + 1 if kind == "N" else len(str(raw).encode()))
+    return size
+
+
 def read_units(params: dict[str, Any], small: float) -> float:
     """A read of under 4 KB (`small` 4 KB units): half a unit each, eventually consistent."""
     return small * (1.0 if params.get("ConsistentRead") else 0.5)
@@ -356,6 +369,7 @@ def test_modelled_alert_rule_requests_are_what_the_api_handler_sends(
     assert status == 201, rule
     assert operations(dynamodb_calls) == ["PutItem"] * COSTS["POST /api/alerts"].requests
     path = f"/api/alerts/{rule['alert_id']}"
+    assert stored_bytes(flow, f"ALERT#{rule['alert_id']}", "RULE") <= scaling.RULE_ITEM_BYTES
     for route, method, call_path in [
         ("GET /api/alerts", "GET", "/api/alerts"),
         ("GET /api/alerts/{alert_id}", "GET", path),
@@ -456,6 +470,9 @@ def test_modelled_alert_evaluation_and_notification_are_what_the_handlers_send(
     assert sum(read_units(p, 1) for p in gets) == ALERT_COSTS["delivery"].rcu
     assert operations(dynamodb_calls).count("UpdateItem") == ALERT_COSTS["delivery"].wcu
     assert len(receiver.received) == 1
+    # The write units above are for a delivery item under 1 KB (the notification's body included).
+    body = json.loads(message["Body"])
+    assert stored_bytes(flow, f"ALERT#{body['alert_id']}", f"DELIVERY#{body['version']:010d}") < 1024
 
 
 def test_modelled_alert_event_sources_are_the_templates(template_stack: Stack) -> None:
