@@ -6,7 +6,8 @@
 
 The model is deliberately small and explicit: a fleet (sensors and everything at fixed ratios to
 them), the traffic each device or dashboard sends, what one call of each route costs (DynamoDB
-requests and capacity, Lambda milliseconds; the `bench/api_*.py` figures), and list prices.
+requests and capacity, Lambda milliseconds; the `bench/api_*.py` figures), what alert evaluation
+costs per stream record and per transition (under two stated assumptions), and list prices.
 Everything else is arithmetic, unit-tested in tests/unit/test_scaling.py.
 """
 
