@@ -6,7 +6,8 @@
 
 The model is deliberately small and explicit: a fleet (sensors and everything at fixed ratios to
 them), the traffic each device or dashboard sends, what one call of each route costs (DynamoDB
-requests and capacity, Lambda milliseconds; the `bench/api_*.py` figures), and list prices.
+requests and capacity, Lambda milliseconds; the `bench/api_*.py` figures), what alert evaluation
+costs per stream record and per transition (under two stated assumptions), and list prices.
 Everything else is arithmetic, unit-tested in tests/unit/test_scaling.py.
 """
 
@@ -17,6 +18,8 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from local.demo.store_data import FULL_SCALE
 
 SECONDS_PER_MONTH = 30 * 86_400
 AUTHORIZER_TTL_SECONDS = 300  # template: AuthorizerCacheTtlSeconds
@@ -30,6 +33,18 @@ ACCOUNT_LAMBDA_CONCURRENCY = 1_000  # default regional quota (soft)
 ACCOUNT_API_RPS = 10_000  # API Gateway default regional throttle, all APIs of the account (soft)
 LOG_BYTES_PER_INVOCATION = 1_000  # START/END/REPORT lines + one JSON access line (Powertools)
 
+# Alerts: the two assumptions (stated in docs/scaling.md), then the template's event sources.
+ALERT_WATCHED_SHARE = 0.10  # of the sensors and of the rooms: one rule each
+ALERT_TRANSITION_SHARE = 0.01  # of a watched target's stream records: a transition (FIRING or RESOLVED)
+RULE_PAGE = 100  # GET /api/alerts default page size
+BANNER_PAGES = 3  # the console's firing banner reads at most 3 pages
+RULE_ITEM_BYTES = 500  # a rule item as the listing index (ALL projection) holds it
+STREAM_BATCH_SIZE = 100  # template: the evaluator's and the outbox's BatchSize
+DELIVERY_BATCH_SIZE = 10  # template: the delivery function's SQS BatchSize
+PARALLELIZATION_FACTOR = 1  # template sets none: one batch at a time per stream shard
+STREAM_POLLS_PER_SECOND = 4  # Lambda reads each stream shard about 4 times a second
+ALERTS_API_TIMEOUT_SECONDS = 15  # template Globals Timeout
+
 # --------------------------------------------------------------------------- the fleet
 
 
@@ -41,8 +56,9 @@ class Fleet:
     ROOMS_PER_SENSOR = 1.0  # one thermometer in each room that has a door counter
     ROOMS_PER_BUILDING = 50
     SENSORS_PER_HOTEL = 100
-    # 100k sensors ≙ the measured full-scale store data set (13,584 stores), see `make bench-report`.
-    STORES_PER_SENSOR = 13_584 / 100_000
+    # 100k sensors ≙ the full-scale store data set the report figures are measured on
+    # (`make bench-report`): the generator's FULL_SCALE, not a copy of its figure.
+    STORES_PER_SENSOR = FULL_SCALE.stores / 100_000
 
     @property
     def rooms(self) -> int:
@@ -59,6 +75,17 @@ class Fleet:
     @property
     def stores(self) -> int:
         return max(1, round(self.sensors * self.STORES_PER_SENSOR))
+
+    @property
+    def alert_rules(self) -> int:
+        """One rule per watched sensor and per watched room (ALERT_WATCHED_SHARE of each)."""
+        return round((self.sensors + self.rooms) * ALERT_WATCHED_SHARE)
+
+    @property
+    def rule_listing_pages(self) -> int:
+        """Listing pages the console's firing banners read: up to 3 pages of 100 rules per
+        building dashboard (functions/console/static/app.js, `firingBanner`)."""
+        return self.buildings * min(BANNER_PAGES, max(1, math.ceil(self.alert_rules / RULE_PAGE)))
 
 
 # --------------------------------------------------------------------------- what one call costs
@@ -98,8 +125,38 @@ COSTS: dict[str, CallCost] = {
     # marker): 1 RCU + 8 WCU, + 1 WCU for the event's copy in the (all-attributes) index.
     "POST /api/events": CallCost(2, 1.0, 9.0, 3 + 5 + 15, 512, "bench/api_bookings.py"),
     "GET /api/dashboard": CallCost(1, 3.0, 0.0, 4 + 10, 512, "bench/api_bookings.py"),
-    # Lambda authorizer, uncached: 1 GetItem on the keys table
-    "authorizer": CallCost(1, 1.0, 0.0, 3 + 5, 256, "bench/api_authorizer.py"),
+    # Lambda authorizer, uncached: 1 GetItem on the keys table, eventually consistent (the
+    # repository sends no ConsistentRead; the unit test checks it), item < 4 KB: 0.5 RCU.
+    "authorizer": CallCost(1, 0.5, 0.0, 3 + 5, 256, "bench/api_authorizer.py"),
+    # Alert rules. Create: 1 PutItem of the rule (1 WCU) + its copies in gsi1 and gsi2 (ALL).
+    "POST /api/alerts": CallCost(1, 0.0, 3.0, 3 + 5, 512, "functions/alerts_api"),
+    # 1 Query of gsi1 (`gsi1pk = ALERTS`, eventually consistent): 101 rules of ~500 B = 13 × 4 KB.
+    "GET /api/alerts": CallCost(
+        1, math.ceil((RULE_PAGE + 1) * RULE_ITEM_BYTES / 4096) / 2, 0.0, 3 + 10, 512, "functions/alerts_api"
+    ),
+    # 1 consistent GetItem of the rule + 2 Queries (20 transitions, 20 deliveries of < 1 KB).
+    "GET /api/alerts/{alert_id}": CallCost(3, 1.0 + 0.5 + 2.5, 0.0, 3 + 5 + 20, 512, "functions/alerts_api"),
+    # 1 consistent GetItem (the key's limits) + 1 DeleteItem (the rule and its two index copies).
+    "DELETE /api/alerts/{alert_id}": CallCost(2, 1.0, 3.0, 3 + 5 + 6, 512, "functions/alerts_api"),
+}
+
+# What the alert functions pay per stream record or notification (bench/api_alerts.py counts
+# them; tests/unit/test_scaling.py checks the requests against the real handlers).
+ALERT_COSTS: dict[str, CallCost] = {
+    # Every summary record: 1 Query of gsi2 for the target's rules (eventually consistent).
+    "evaluate a record": CallCost(1, 0.5, 0.0, 1 + 10, 512, "bench/api_alerts.py"),
+    # A watched room, in addition: its readings of the rule's window and the one before it,
+    # 2 consistent Queries of TemperatureTable (a 15-minute window: 1 RCU each).
+    "temperature window": CallCost(2, 2.0, 0.0, 1 + 20, 512, "bench/api_alerts.py"),
+    # A transition, in addition: the rule re-read (consistent GetItem) and 1 TransactWriteItems of
+    # 3 items (rule, transition, delivery: 6 WCU) + the rule's copies in gsi1 and gsi2 (2 WCU).
+    "transition": CallCost(2, 1.0, 8.0, 2 + 5 + 15, 512, "bench/api_alerts.py"),
+    # Outbox relay, per delivery record: SendMessage, then the e-mail: the delivery and the rule
+    # (2 consistent GetItems), the mailed mark (1 UpdateItem), 1 SNS Publish.
+    "outbox": CallCost(3, 2.0, 1.0, 2 + 10 + 10 + 6 + 10, 256, "functions/alert_outbox"),
+    # Delivery, per notification: the delivery and the rule (2 consistent GetItems), the claim and
+    # the outcome (2 UpdateItems), the POST (a receiver answering in ~100 ms, assumed).
+    "delivery": CallCost(4, 2.0, 2.0, 2 + 10 + 12 + 100, 256, "functions/alert_delivery"),
 }
 
 # --------------------------------------------------------------------------- traffic
@@ -112,6 +169,7 @@ class Route:
     unit: str  # which fleet count sends it: sensors, rooms, buildings, hotels
     per_unit_per_second: float
     why: str
+    clients: str = ""  # which fleet count holds the keys (each its own), when not `unit`
 
     def rate(self, fleet: Fleet) -> float:
         return getattr(fleet, self.unit) * self.per_unit_per_second
@@ -150,6 +208,31 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("POST /api/events", "BookingsTable", "hotels", 200 / 86_400, "200 booking events per hotel a day"),
     Route("GET /api/dashboard", "BookingsTable", "hotels", 1 / 60, "a hotel dashboard, once a minute"),
+    Route(
+        "GET /api/alerts",
+        "AlertsTable",
+        "rule_listing_pages",
+        1 / 60,
+        "a building dashboard's firing banner, up to 3 pages of rules, once a minute",
+        clients="buildings",
+    ),
+    Route(
+        "GET /api/alerts/{alert_id}",
+        "AlertsTable",
+        "alert_rules",
+        1 / 86_400,
+        "each rule looked at once a day",
+    ),
+    Route(
+        "POST /api/alerts", "AlertsTable", "alert_rules", 1 / (30 * 86_400), "each rule replaced once a month"
+    ),
+    Route(
+        "DELETE /api/alerts/{alert_id}",
+        "AlertsTable",
+        "alert_rules",
+        1 / (30 * 86_400),
+        "each rule replaced once a month",
+    ),
 )
 
 
@@ -157,7 +240,8 @@ def authorizer_rate(fleet: Fleet) -> float:
     """Uncached authorizer calls: every client has its own key and the decision is cached per
     (key, route) for the TTL, so each client costs at most one call per TTL and route."""
     return sum(
-        min(route.rate(fleet), getattr(fleet, route.unit) / AUTHORIZER_TTL_SECONDS) for route in ROUTES
+        min(route.rate(fleet), getattr(fleet, route.clients or route.unit) / AUTHORIZER_TTL_SECONDS)
+        for route in ROUTES
     )
 
 
@@ -177,6 +261,8 @@ class Prices:
     dynamodb_per_million_rru: float = 0.125
     dynamodb_gb_month: float = 0.25
     step_functions_per_1000_transitions: float = 0.025
+    sqs_per_million: float = 0.40  # standard queue requests
+    sns_per_million: float = 0.50  # publishes (e-mail deliveries to subscribers not counted)
     logs_per_gb: float = 0.50
 
 
@@ -208,7 +294,7 @@ PART_BYTES = 160  # one Map result: {"shard", "key", "rows"} in JSON
 STATE_PAYLOAD_LIMIT = 256 * 1024
 HISTORY_LIMIT = 25_000
 EVENTS_PER_ITERATION = 7
-REFERENCE_STORES = 13_584
+REFERENCE_STORES = FULL_SCALE.stores
 
 
 @dataclass(frozen=True)
@@ -282,29 +368,188 @@ class ReportPlan:
 class RouteLoad:
     route: str
     table: str
-    rps: float
+    rps: float  # API requests, or records / notifications handled, per second
     rcu: float
     wcu: float
     concurrency: float
+    kind: str = "api"  # api, authorizer, alerts (stream and queue work behind no request)
+    invocations: float = -1.0  # Lambda invocations per second; -1: one per request
+    memory_mb: int = 512
+
+    @property
+    def lambda_invocations(self) -> float:
+        return self.rps if self.invocations < 0 else self.invocations
+
+
+def _load(name: str, table: str, rps: float, cost: CallCost, kind: str = "api") -> RouteLoad:
+    return RouteLoad(
+        name,
+        table,
+        rps,
+        rps * cost.rcu,
+        rps * cost.wcu,
+        rps * cost.lambda_ms / 1000,
+        kind,
+        memory_mb=cost.memory_mb,
+    )
 
 
 def route_loads(fleet: Fleet) -> list[RouteLoad]:
-    loads = []
-    for route in ROUTES:
-        cost, rps = COSTS[route.name], route.rate(fleet)
-        loads.append(
-            RouteLoad(
-                route.name, route.table, rps, rps * cost.rcu, rps * cost.wcu, rps * cost.lambda_ms / 1000
-            )
-        )
-    rps = authorizer_rate(fleet)
-    cost = COSTS["authorizer"]
+    loads = [_load(route.name, route.table, route.rate(fleet), COSTS[route.name]) for route in ROUTES]
     loads.append(
-        RouteLoad(
-            "authorizer (uncached)", "ApiKeysTable", rps, rps * cost.rcu, 0.0, rps * cost.lambda_ms / 1000
+        _load(
+            "authorizer (uncached)", "ApiKeysTable", authorizer_rate(fleet), COSTS["authorizer"], "authorizer"
         )
     )
+    return loads + alert_loads(fleet)
+
+
+def api_loads(loads: Iterable[RouteLoad]) -> list[RouteLoad]:
+    return [load for load in loads if load.kind == "api"]
+
+
+# --------------------------------------------------------------------------- alert evaluation
+
+
+@dataclass(frozen=True)
+class StreamPlan:
+    """One table's stream and the evaluator reading it. Lambda runs one batch at a time per shard
+    (times the ParallelizationFactor), so the evaluator keeps up only while a shard's records
+    take less than a second per second to evaluate, one Query after another."""
+
+    table: str
+    records: float  # summary records per second (one per stored write)
+    shards: int  # the table's partitions (a stream has one shard per partition)
+    ms_per_record: float
+
+    @property
+    def records_per_shard(self) -> float:
+        return self.records / self.shards
+
+    @property
+    def busy(self) -> float:
+        """Share of each shard's second its one evaluator is busy (over 1: it falls behind)."""
+        return self.records_per_shard * self.ms_per_record / 1000 / PARALLELIZATION_FACTOR
+
+    @property
+    def invocations(self) -> float:
+        """Batches per second: each poll takes what has arrived, up to the batch size."""
+        return max(self.records / STREAM_BATCH_SIZE, min(self.records, self.shards * STREAM_POLLS_PER_SECOND))
+
+
+def partitions(wcu: float, rcu: float) -> int:
+    """The fewest partitions a table can have for its load (1,000 WCU / 3,000 RCU each), and
+    at least the ones a new on-demand table starts with (it serves 4,000 WCU at once). DynamoDB
+    may hold more (after a peak, or as the data grows), which only spreads the records further."""
+    start = ON_DEMAND_START_WCU // PARTITION_WCU
+    return max(start, math.ceil(wcu / PARTITION_WCU), math.ceil(rcu / PARTITION_RCU))
+
+
+def _base_loads(fleet: Fleet) -> dict[str, RouteLoad]:
+    return {
+        route.name: _load(route.name, route.table, route.rate(fleet), COSTS[route.name]) for route in ROUTES
+    }
+
+
+def stream_plans(fleet: Fleet) -> list[StreamPlan]:
+    base = _base_loads(fleet)
+    plans = []
+    for table, write, window in (
+        ("OccupancyTable", "POST /api/webhook", 0.0),
+        (
+            "TemperatureTable",
+            "POST /api/v1/buildings/{b}/rooms/{r}/temperatures",
+            ALERT_WATCHED_SHARE * ALERT_COSTS["temperature window"].lambda_ms,
+        ),
+    ):
+        loads = [load for load in base.values() if load.table == table]
+        wcu, rcu = sum(load.wcu for load in loads), sum(load.rcu for load in loads)
+        per_record = (
+            ALERT_COSTS["evaluate a record"].lambda_ms
+            + window
+            + ALERT_WATCHED_SHARE * ALERT_TRANSITION_SHARE * ALERT_COSTS["transition"].lambda_ms
+        )
+        plans.append(StreamPlan(table, base[write].rps, partitions(wcu, rcu), per_record))
+    return plans
+
+
+def transitions_per_second(fleet: Fleet) -> float:
+    return sum(plan.records for plan in stream_plans(fleet)) * ALERT_WATCHED_SHARE * ALERT_TRANSITION_SHARE
+
+
+def alert_loads(fleet: Fleet) -> list[RouteLoad]:
+    """The evaluator, outbox and delivery work behind the writes: no API request, no authorizer."""
+    plans = {plan.table: plan for plan in stream_plans(fleet)}
+    occupancy, temperature = plans["OccupancyTable"], plans["TemperatureTable"]
+    transitions = transitions_per_second(fleet)
+    evaluate, window = ALERT_COSTS["evaluate a record"], ALERT_COSTS["temperature window"]
+    loads = []
+    for plan in (occupancy, temperature):
+        loads.append(
+            RouteLoad(
+                f"evaluator: {plan.table} records",
+                "AlertsTable",
+                plan.records,
+                plan.records * evaluate.rcu,
+                0.0,
+                plan.records * plan.ms_per_record / 1000,
+                "alerts",
+                plan.invocations,
+                evaluate.memory_mb,
+            )
+        )
+    watched_rooms = temperature.records * ALERT_WATCHED_SHARE
+    # Its time is in the evaluator's per-record time above: no invocation, no concurrency of its own.
+    loads.append(
+        RouteLoad(
+            "evaluator: watched rooms' windows",
+            "TemperatureTable",
+            watched_rooms,
+            watched_rooms * window.rcu,
+            0.0,
+            0.0,
+            "alerts",
+            0.0,
+        )
+    )
+    transition = ALERT_COSTS["transition"]
+    loads.append(
+        RouteLoad(
+            "evaluator: transitions",
+            "AlertsTable",
+            transitions,
+            transitions * transition.rcu,
+            transitions * transition.wcu,
+            0.0,
+            "alerts",
+            0.0,
+        )
+    )
+    for name, batch in (("outbox", STREAM_BATCH_SIZE), ("delivery", DELIVERY_BATCH_SIZE)):
+        cost = ALERT_COSTS[name]
+        # The alerts table's stream and the queue carry one record / message per transition;
+        # at these rates a poll finds one or a few: about one invocation per notification.
+        invocations = max(transitions / batch, transitions)
+        loads.append(
+            RouteLoad(
+                name,
+                "AlertsTable",
+                transitions,
+                transitions * cost.rcu,
+                transitions * cost.wcu,
+                transitions * cost.lambda_ms / 1000,
+                "alerts",
+                invocations,
+                cost.memory_mb,
+            )
+        )
     return loads
+
+
+def limited_listing_seconds(fleet: Fleet) -> float:
+    """A key with resource limits lists rules page by page until it has a page of its own; with
+    few rules of its own among many it reads the whole index partition, one Query per 100 rules."""
+    return math.ceil(fleet.alert_rules / RULE_PAGE) * 0.010
 
 
 @dataclass(frozen=True)
@@ -351,6 +596,17 @@ def hottest_partitions(fleet: Fleet) -> list[HotPartition]:
         ),
         HotPartition("StoresTable", "P#<bucket>#<day>", stores_burst, 0.0, "ingestion burst, any fleet size"),
         HotPartition("ApiKeysTable", "<key id>", 0.0, key_reads, "one key, every route, once per cache TTL"),
+        # Every rule is in the one `gsi1pk = ALERTS` partition: all listings read it, and every
+        # transition, creation and deletion writes the rule's copy there.
+        HotPartition(
+            "AlertsTable gsi1",
+            "ALERTS (rule listing)",
+            transitions_per_second(fleet)
+            + by_name["POST /api/alerts"].wcu / 3
+            + by_name["DELETE /api/alerts/{alert_id}"].wcu / 3,
+            by_name["GET /api/alerts"].rcu,
+            "every rule; read by every listing",
+        ),
     ]
 
 
@@ -363,6 +619,7 @@ class MonthlyCost:
     dynamodb_reads: float
     dynamodb_storage_added: float
     step_functions: float
+    sqs_and_sns: float
     logs: float
 
     @property
@@ -379,18 +636,18 @@ STORAGE_BYTES_PER_MONTH = {
     "hotels": 6_000 * 600,
     "stores": 720 * 9,
 }
+# An alert transition keeps its transition (~200 B) and delivery (~600 B, the test measures it)
+# items, + DynamoDB's 100 B per item: nothing expires them.
+TRANSITION_BYTES = 1_000
+SQS_REQUESTS_PER_NOTIFICATION = 3  # send, receive, delete
 
 
 def monthly_cost(fleet: Fleet, prices: Prices = PRICES) -> MonthlyCost:
     loads = route_loads(fleet)
-    api_requests = (
-        sum(load.rps for load in loads if load.route != "authorizer (uncached)") * SECONDS_PER_MONTH
-    )
-    invocations = sum(load.rps for load in loads) * SECONDS_PER_MONTH
-    gb_seconds = 0.0
-    for load in loads:
-        cost = COSTS["authorizer"] if load.route.startswith("authorizer") else COSTS[load.route]
-        gb_seconds += load.rps * SECONDS_PER_MONTH * cost.lambda_ms / 1000 * cost.memory_mb / 1024
+    api_requests = sum(load.rps for load in api_loads(loads)) * SECONDS_PER_MONTH
+    invocations = sum(load.lambda_invocations for load in loads) * SECONDS_PER_MONTH
+    gb_seconds = sum(load.concurrency * SECONDS_PER_MONTH * load.memory_mb / 1024 for load in loads)
+    notifications = transitions_per_second(fleet) * SECONDS_PER_MONTH
     report = ReportPlan(fleet.stores)
     gb_seconds += REPORTS_PER_MONTH * report.lambda_gb_seconds
     # Hourly ingestion: ~12 µs of a 1 GB function per poll row, ~0.01 WCU per row.
@@ -399,6 +656,7 @@ def monthly_cost(fleet: Fleet, prices: Prices = PRICES) -> MonthlyCost:
     wru = sum(load.wcu for load in loads) * SECONDS_PER_MONTH + ingest_rows * 0.01
     rru = sum(load.rcu for load in loads) * SECONDS_PER_MONTH + REPORTS_PER_MONTH * report.read_rru
     stored = sum(getattr(fleet, unit) * size for unit, size in STORAGE_BYTES_PER_MONTH.items()) / 1e9
+    stored += notifications * TRANSITION_BYTES / 1e9
     return MonthlyCost(
         api_gateway=api_gateway_cost(api_requests, prices),
         lambda_requests=invocations / 1e6 * prices.lambda_per_million,
@@ -410,7 +668,34 @@ def monthly_cost(fleet: Fleet, prices: Prices = PRICES) -> MonthlyCost:
         * report.transitions
         / 1000
         * prices.step_functions_per_1000_transitions,
+        sqs_and_sns=notifications
+        * (SQS_REQUESTS_PER_NOTIFICATION * prices.sqs_per_million + prices.sns_per_million)
+        / 1e6,
         logs=invocations * LOG_BYTES_PER_INVOCATION / 1e9 * prices.logs_per_gb,
+    )
+
+
+def alerts_monthly_cost(fleet: Fleet, prices: Prices = PRICES) -> float:
+    """What alerts add: the rules API (requests, functions, capacity), the evaluator, outbox and
+    delivery (functions, capacity, logs), the queue and topic, and the transitions kept."""
+    loads = [load for load in route_loads(fleet) if load.kind == "alerts" or load.table == "AlertsTable"]
+    month = SECONDS_PER_MONTH
+    api = sum(load.rps for load in api_loads(loads)) * month
+    invocations = sum(load.lambda_invocations for load in loads) * month
+    notifications = transitions_per_second(fleet) * month
+    return (
+        api / 1e6 * prices.api_per_million
+        + invocations / 1e6 * prices.lambda_per_million
+        + sum(load.concurrency * load.memory_mb / 1024 for load in loads)
+        * month
+        * prices.lambda_per_gb_second
+        + sum(load.wcu for load in loads) * month / 1e6 * prices.dynamodb_per_million_wru
+        + sum(load.rcu for load in loads) * month / 1e6 * prices.dynamodb_per_million_rru
+        + notifications * TRANSITION_BYTES / 1e9 * prices.dynamodb_gb_month
+        + notifications
+        * (SQS_REQUESTS_PER_NOTIFICATION * prices.sqs_per_million + prices.sns_per_million)
+        / 1e6
+        + invocations * LOG_BYTES_PER_INVOCATION / 1e9 * prices.logs_per_gb
     )
 
 
@@ -426,10 +711,8 @@ def breaks(fleet: Fleet) -> list[str]:
     """Every limit the fleet reaches, most urgent first, each with the fix."""
     found = []
     loads = route_loads(fleet)
-    busiest = max(
-        (load for load in loads if not load.route.startswith("authorizer")), key=lambda load: load.rps
-    )
-    total_rps = sum(load.rps for load in loads if not load.route.startswith("authorizer"))
+    busiest = max(api_loads(loads), key=lambda load: load.rps)
+    total_rps = sum(load.rps for load in api_loads(loads))
     if busiest.rps > ROUTE_RATE_LIMIT:
         found.append(
             f"route throttling: {busiest.route} at {busiest.rps:,.0f} req/s > ThrottlingRateLimit "
@@ -461,7 +744,29 @@ def breaks(fleet: Fleet) -> list[str]:
     for hot in hottest_partitions(fleet):
         if hot.wcu > PARTITION_WCU * 0.5 or hot.rcu > PARTITION_RCU * 0.5:
             found.append(f"{hot.table} partition {hot.key}: {hot.wcu:,.1f} WCU/s, {hot.rcu:,.1f} RCU/s")
+    for plan in stream_plans(fleet):
+        if plan.busy >= 1:
+            found.append(
+                f"alert evaluator behind on the {plan.table} stream: {plan.records_per_shard:,.0f} records/s "
+                f"per shard × {plan.ms_per_record:.1f} ms = {plan.busy:.2f} s of work a second for its one "
+                "batch at a time; set ParallelizationFactor on the event source"
+            )
+    seconds = limited_listing_seconds(fleet)
+    if seconds > ALERTS_API_TIMEOUT_SECONDS * 0.5:
+        found.append(
+            f"GET /api/alerts with a limited key: {fleet.alert_rules:,} rules in one index partition, "
+            f"≈ {seconds:.0f} s of Queries against the {ALERTS_API_TIMEOUT_SECONDS} s timeout"
+        )
     return found
+
+
+def first_evaluator_backlog(largest: int = 1_000_000, step: int = 100) -> int:
+    """The smallest fleet (to `step` sensors) at which a stream shard gives the evaluator more
+    than a second of work a second. Not linear in the fleet: shards come with partitions."""
+    for sensors in range(step, largest + 1, step):
+        if any(plan.busy >= 1 for plan in stream_plans(Fleet(sensors))):
+            return sensors
+    return largest
 
 
 @dataclass(frozen=True)
@@ -477,7 +782,7 @@ def thresholds() -> list[Threshold]:
     unit = Fleet(1_000_000)
     scale = unit.sensors
     loads = route_loads(unit)
-    api = [load for load in loads if not load.route.startswith("authorizer")]
+    api = api_loads(loads)
     busiest = max(api, key=lambda load: load.rps)
     totals = table_totals(unit)
     hottest_table = max(totals, key=lambda table: totals[table][1])
@@ -511,6 +816,21 @@ def thresholds() -> list[Threshold]:
             f"{hottest_table} per-table quota ({TABLE_WCU_QUOTA:,} WCU/s)",
             at(TABLE_WCU_QUOTA, totals[hottest_table][1]),
             "request a table quota increase; fewer WCU per event (below)",
+        ),
+        Threshold(
+            "alert evaluator: a stream shard's records take over a second a second",
+            first_evaluator_backlog(),
+            "ParallelizationFactor on the evaluator's event sources (alerts, below)",
+        ),
+        Threshold(
+            f"AlertsTable `gsi1pk = ALERTS` partition at {PARTITION_RCU:,} RCU/s (rule listings)",
+            at(PARTITION_RCU, next(h.rcu for h in hottest_partitions(unit) if h.key.startswith("ALERTS"))),
+            "list rules by building / by state instead of all in one partition (alerts, below)",
+        ),
+        Threshold(
+            f"a limited key's rule listing at the {ALERTS_API_TIMEOUT_SECONDS} s function timeout",
+            at(ALERTS_API_TIMEOUT_SECONDS, limited_listing_seconds(unit)),
+            "the same: an index the key's limits can query",
         ),
     ]
     return sorted(found, key=lambda threshold: threshold.sensors)
@@ -554,8 +874,9 @@ def render() -> str:
     per_fleet = [route_loads(fleet) for fleet in fleets]
     rows = []
     for index, load in enumerate(per_fleet[0]):
-        rows.append([f"`{load.route}`", *(_n(loads[index].rps) for loads in per_fleet)])
-    api_totals = (sum(x.rps for x in loads if not x.route.startswith("authorizer")) for loads in per_fleet)
+        if load.kind != "alerts":
+            rows.append([f"`{load.route}`", *(_n(loads[index].rps) for loads in per_fleet)])
+    api_totals = (sum(x.rps for x in api_loads(loads)) for loads in per_fleet)
     rows.append(["**API total**", *(_n(total) for total in api_totals)])
     out += _table(["route", *heads], rows)
     out += ["", "#### DynamoDB capacity per table (average units per second)", ""]
@@ -578,6 +899,36 @@ def render() -> str:
         ["", *heads],
         [["concurrent executions", *(_n(sum(x.concurrency for x in loads)) for loads in per_fleet)]],
     )
+    out += [
+        "",
+        f"#### Alerts: stream evaluation and notifications ({ALERT_WATCHED_SHARE:.0%} of sensors and rooms "
+        f"watched, {ALERT_TRANSITION_SHARE:.0%} of their records a transition)",
+        "",
+    ]
+    plans = [{plan.table: plan for plan in stream_plans(fleet)} for fleet in fleets]
+    rows = [["alert rules", *(f"{fleet.alert_rules:,}" for fleet in fleets)]]
+    for table in ("OccupancyTable", "TemperatureTable"):
+        rows += [
+            [f"{table} stream: summary records/s", *(_n(p[table].records) for p in plans)],
+            ["… stream shards (the table's fewest partitions)", *(f"{p[table].shards:,}" for p in plans)],
+            ["… records/s per shard", *(_n(p[table].records_per_shard) for p in plans)],
+            ["… evaluator ms per record", *(f"{p[table].ms_per_record:.1f}" for p in plans)],
+            ["… evaluator busy per shard (≥ 1: behind)", *(f"{p[table].busy:.2f}" for p in plans)],
+            ["… evaluator invocations/s", *(_n(p[table].invocations) for p in plans)],
+        ]
+    rows += [
+        ["transitions = notifications/s", *(_n(transitions_per_second(fleet)) for fleet in fleets)],
+        ["outbox + delivery invocations/s", *(_n(2 * transitions_per_second(fleet)) for fleet in fleets)],
+        [
+            "a limited key's rule listing (s of Queries)",
+            *(_n(limited_listing_seconds(fleet)) for fleet in fleets),
+        ],
+        [
+            "alerts' part of the monthly cost (USD)",
+            *(f"{alerts_monthly_cost(fleet):,.0f}" for fleet in fleets),
+        ],
+    ]
+    out += _table(["", *heads], rows)
     out += ["", "#### Monthly cost (USD, on-demand list prices, see below)", ""]
     costs = [monthly_cost(fleet) for fleet in fleets]
     out += _table(
