@@ -38,7 +38,7 @@ from bench.scaling import (
 from local.aws.provision import _provision_queues
 from local.demo.store_data import FULL_SCALE
 from local.demo.webhook_receiver import WebhookReceiver
-from local.template import Stack
+from local.template import Stack, load_yaml
 from sitepulse.alerts.sources import change_of
 from tests.unit.alerts.test_flow import Flow
 
@@ -152,8 +152,15 @@ def test_thresholds_are_sorted_and_route_throttling_comes_first() -> None:
     assert first.sensors == 6_000
     warm = next(t for t in found if "new on-demand table" in t.limit)
     assert math.isclose(warm.sensors, 4_000 / 10 * 60, rel_tol=1e-9)
-    # The evaluator: 4 shards (a new table's) of 91 records/s at 11 ms a record.
-    evaluator = next(t for t in found if "alert evaluator" in t.limit)
+    # The evaluator with the template's ParallelizationFactor keeps up over the whole range.
+    assert scaling.first_evaluator_backlog() is None
+    assert not any("alert evaluator" in t.limit for t in found)
+
+
+def test_one_batch_per_shard_would_leave_the_evaluator_behind_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 4 shards (a new table's) of 91 records/s at 11 ms a record: why the template sets the factor.
+    monkeypatch.setattr(scaling, "PARALLELIZATION_FACTOR", 1)
+    evaluator = next(t for t in thresholds() if "alert evaluator" in t.limit)
     assert evaluator.sensors == 21_800
 
 
@@ -484,9 +491,13 @@ def test_modelled_alert_event_sources_are_the_templates(template_stack: Stack) -
     ]:
         assert sources[(function, source)].batch_size == scaling.STREAM_BATCH_SIZE
     assert sources[("AlertDeliveryFunction", "AlertDeliveryQueue")].batch_size == scaling.DELIVERY_BATCH_SIZE
-    assert ("ParallelizationFactor" in (ROOT / "template.yaml").read_text()) == (
-        scaling.PARALLELIZATION_FACTOR > 1
-    )
+    events = load_yaml(ROOT / "template.yaml")["Resources"]["AlertEvaluatorFunction"]["Properties"]["Events"]
+    factors = {  # the per-write streams (the ingestion ledger's stream carries a few records an hour)
+        name: event["Properties"].get("ParallelizationFactor", 1)
+        for name, event in events.items()
+        if event["Type"] == "DynamoDB" and "IngestionTable" not in str(event["Properties"]["Stream"])
+    }
+    assert factors and set(factors.values()) == {scaling.PARALLELIZATION_FACTOR}, factors
     functions = template_stack.functions
     assert functions["AlertsApiFunction"].timeout == scaling.ALERTS_API_TIMEOUT_SECONDS
     assert functions["AlertEvaluatorFunction"].memory == ALERT_COSTS["evaluate a record"].memory_mb
