@@ -77,7 +77,7 @@ def run() -> None:
         route = next(r for r in stack.routes if r.route_key == ROUTE)
         assert gateway(route, dict(request)) is None  # first call fills the cache  # noqa: S101 — a development-tool invariant (never run in Lambda), not input validation
         cached = _median_ms(lambda: gateway(route, dict(request)))
-        edge = _median_ms(lambda: access_problem(request))
+        edge = _median_ms(lambda: access_problem(request, dict))  # a GET: no body fields
 
         print(f"{'step':<44} {'DynamoDB requests':>17} {'median ms':>10} {'p95 ms':>8}")
         rows = [

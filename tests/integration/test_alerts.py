@@ -131,6 +131,81 @@ def test_a_key_limited_to_other_sensors_gets_403(api: ApiClient, receiver: Webho
     assert limited.delete(f"/api/alerts/{other['alert_id']}").status == 404
 
 
+def test_a_limited_key_lists_only_its_rules_across_pages(api: ApiClient, receiver: WebhookReceiver) -> None:
+    mine, theirs = unique("lim-"), unique("oth-")
+    made = api.post(
+        "/api/keys",
+        {
+            "name": "limited lister",
+            "scopes": ["alerts:write", "alerts:read"],
+            "limits": {"sensors": [mine], "buildings": [mine]},
+        },
+    )
+    assert made.status == 201, made.body
+    limited = api.with_key(made.json["secret"])
+    visible = [create(api, occupancy_rule(receiver, f"{mine}-{n}")) for n in range(3)]
+    visible.append(
+        create(
+            api,
+            {
+                "name": "my room",
+                "kind": "temperature_outside",
+                "building": mine,
+                "room": "r1",
+                "min": 18,
+                "max": 26,
+                "for": "5m",
+                "webhook_url": receiver.url(),
+            },
+        )
+    )
+    hidden = [create(api, occupancy_rule(receiver, f"{theirs}-{n}")) for n in range(2)]
+    hidden.append(
+        create(
+            api,
+            {
+                "name": "their room",
+                "kind": "temperature_outside",
+                "building": theirs,
+                "room": "r1",
+                "min": 18,
+                "max": 26,
+                "for": "5m",
+                "webhook_url": receiver.url(),
+            },
+        )
+    )
+    listed: list[dict[str, Any]] = []
+    token = None
+    for _ in range(50):
+        page = limited.get("/api/alerts?limit=2" + (f"&next_token={token}" if token else ""))
+        assert page.status == 200, page.body
+        assert 1 <= len(page.json["alerts"]) <= 2
+        listed.extend(page.json["alerts"])
+        token = page.json["next_token"]
+        if not token:
+            break
+    ids = [rule["alert_id"] for rule in listed]
+    assert len(ids) == len(set(ids))
+    # Its own rules, in target order; every other sensor or building rule is absent; store
+    # rules (no limit kind) are listed for every key.
+    assert [i for i in ids if i in {r["alert_id"] for r in visible}] == [r["alert_id"] for r in visible]
+    assert not {r["alert_id"] for r in hidden} & set(ids)
+    for rule in listed:
+        assert (rule.get("sensor") or mine).startswith(mine) and (rule.get("building") or mine) == mine
+        assert rule.get("sensor") or rule.get("building") or rule.get("store_id")
+    # Its token is refused to another key, and to the admin.
+    first = limited.get("/api/alerts?limit=1").json["next_token"]
+    assert first
+    assert api.get(f"/api/alerts?limit=1&next_token={first}").status == 422
+    other = api.post(
+        "/api/keys", {"name": "other lister", "scopes": ["alerts:read"], "limits": {"sensors": [mine]}}
+    )
+    assert other.status == 201, other.body
+    refused = api.with_key(other.json["secret"]).get(f"/api/alerts?limit=1&next_token={first}")
+    assert refused.status == 422 and "next_token" in refused.body.decode()
+
+
 def test_idempotency_key_returns_the_first_answer(api: ApiClient, receiver: WebhookReceiver) -> None:
     body = occupancy_rule(receiver, unique("al-idem-"))
     key = {"Idempotency-Key": unique("k-")}

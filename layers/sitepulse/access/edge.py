@@ -8,12 +8,15 @@ reads the grant the authorizer put in `requestContext.authorizer.lambda` and
 - a grant without the route's scope → 403;
 - a path parameter, query parameter or top-level body field naming a resource outside
   the key's limits (sensor prefixes, buildings, hotel ids) → 403, nothing stored.
+The body is not parsed here: the HTTP edge (`sitepulse.common.http`) parses it once and hands
+its top-level fields over (`body_fields`), asked only for a key with limits; Powertools'
+validation then reuses that same parse.
 Then it records the grant for the request, so listings can show only what the key may see
 (`current_grant()`), and tags every log line with the key id (never the secret).
 """
 
-import base64
 import json
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -56,8 +59,13 @@ def route_key_of(event: dict[str, Any]) -> str:
     return str(event.get("routeKey") or (event.get("requestContext") or {}).get("routeKey") or "")
 
 
-def access_problem(event: dict[str, Any]) -> dict[str, Any] | None:
-    """The 403 response for a request this key may not make, else None (and the grant is set)."""
+BodyFields = Callable[[], Mapping[str, Any]]
+"""The request body's top-level fields, from the HTTP edge's one parse ({} without a JSON object)."""
+
+
+def access_problem(event: dict[str, Any], body_fields: BodyFields) -> dict[str, Any] | None:
+    """The 403 response for a request this key may not make, else None (and the grant is set).
+    `body_fields` is called only for a key with limits, after its scope was checked."""
     _current_grant.set(None)
     bind_caller("")
     logger.remove_keys(["key_id"])
@@ -82,7 +90,7 @@ def access_problem(event: dict[str, Any]) -> dict[str, Any] | None:
     scope = scope_of(route_key)
     if scope is None or scope not in grant.scopes:
         return _answer(403, f"Forbidden: this API key lacks the scope {scope or 'for this route'}")
-    outside = outside_limits(grant.limits, event)
+    outside = outside_limits(grant.limits, event, body_fields)
     if outside is not None:
         logger.info("request refused", extra={"route": route_key, "reason": "limits", "status": 403})
         return _answer(403, f"Forbidden: this API key may not access {outside}")
@@ -119,20 +127,7 @@ def _as_hotel_id(value: Any) -> int | None:
     return None
 
 
-def _json_body(event: dict[str, Any]) -> dict[str, Any]:
-    """The body as a JSON object, or {} when it is not one (the edge then refuses it as 400/422)."""
-    body = event.get("body")
-    if not body:
-        return {}
-    try:
-        text = base64.b64decode(body).decode("utf-8") if event.get("isBase64Encoded") else body
-        parsed = json.loads(text)
-    except (ValueError, RecursionError):
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
-def _request_fields(event: dict[str, Any]) -> list[tuple[str, str, Any]]:
+def _request_fields(event: dict[str, Any], body_fields: BodyFields) -> list[tuple[str, str, Any]]:
     fields: list[tuple[str, str, Any]] = []
     for name, value in (event.get("pathParameters") or {}).items():
         fields.append(("path", name, value))
@@ -140,16 +135,16 @@ def _request_fields(event: dict[str, Any]) -> list[tuple[str, str, Any]]:
         # A repeated parameter arrives comma-joined: every part must be allowed.
         parts = [value, *value.split(",")] if isinstance(value, str) and "," in value else [value]
         fields.extend(("query", name, part) for part in parts)
-    for name, value in _json_body(event).items():
+    for name, value in body_fields().items():
         fields.append(("body", name, value))
     return fields
 
 
-def outside_limits(limits: Limits, event: dict[str, Any]) -> str | None:
+def outside_limits(limits: Limits, event: dict[str, Any], body_fields: BodyFields) -> str | None:
     """A description of the first resource the request names outside the key's limits."""
     if limits.is_empty():
         return None
-    for where, name, value in _request_fields(event):
+    for where, name, value in _request_fields(event, body_fields):
         kind = LIMITED_FIELDS.get(name)
         if kind and not _allowed(limits, kind, value):
             return f"{name} {json.dumps(value)[:140]} ({where})"

@@ -18,6 +18,7 @@ project `secret_hash`: listing keys never reads a hash. The authorizer only ever
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +26,9 @@ from botocore.exceptions import ClientError
 
 from sitepulse.access.models import ApiKeyRecord, Limits
 from sitepulse.access.tokens import KEY_ID_PATTERN
+from sitepulse.common import dynamo, idempotent
 from sitepulse.common.aws import DynamoDBClient
+from sitepulse.common.errors import KeyTakenError
 from sitepulse.common.pagination import Listing
 from sitepulse.common.timestamps import format_instant, sortable_instant
 
@@ -34,6 +37,14 @@ KEY_INDEX = "gsi1"
 _KEY_KIND = "KEY"
 _KEY_ID = re.compile(KEY_ID_PATTERN.removeprefix("^").removesuffix("$"))
 _KEY_POSITION = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#" + _KEY_ID.pattern, re.ASCII)
+
+
+@dataclass(frozen=True)
+class _KeyClaim:
+    """What makes a stored key this key: its id and its secret's hash (256 random bits)."""
+
+    key_id: str
+    secret_hash: str
 
 
 class KeyIdTaken(Exception):
@@ -82,16 +93,36 @@ class ApiKeyRepository:
         return _record(item) if item else None
 
     def create(self, record: ApiKeyRecord) -> None:
+        """Store a new key under its id: `common.idempotent.write_once`, the key id being the
+        idempotency key and (id, secret hash) the value. A retried PutItem whose first attempt
+        was stored (the answer lost) is a replay of this very key, not a collision; another
+        key under this id raises `KeyIdTaken` (the caller draws a new id and secret)."""
+        claim = _KeyClaim(record.key_id, record.secret_hash)
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=_item(record),
-                ConditionExpression="attribute_not_exists(key_id)",
+            idempotent.write_once(
+                self._client,
+                claim,
+                lambda: [
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": _item(record),
+                            "ConditionExpression": "attribute_not_exists(key_id)",
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                        }
+                    }
+                ],
+                decode=lambda stored: _KeyClaim(stored["key_id"], stored.get("secret_hash", "")),
+                read_stored=lambda: self._stored(record.key_id),
             )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise KeyIdTaken(record.key_id) from None
-            raise
+        except KeyTakenError:
+            raise KeyIdTaken(record.key_id) from None
+
+    def _stored(self, key_id: str) -> dict[str, Any] | None:
+        response = self._client.get_item(
+            TableName=self._table, Key={"key_id": {"S": key_id}}, ConsistentRead=True
+        )
+        return dynamo.from_item(response["Item"]) if "Item" in response else None
 
     def revoke(self, key_id: str, at: datetime) -> ApiKeyRecord | None:
         """Mark revoked (the first revocation time stays); None when there is no such key."""

@@ -10,6 +10,12 @@
 `gsi1` (gsi1pk = "ALERTS", gsi1sk = alert_id; ids sort by creation time) lists rules;
 `gsi2` (gsi2pk = TARGET#<kind>/<target>, gsi2sk = alert_id) finds the rules of one target for
 the evaluator (`TARGET#stores` holds every store rule: all are evaluated after a status file).
+`gsi3` (rules only; gsi3pk = RULES#sensor | RULES#room | RULES#store, gsi3sk = the target's
+name then the alert id: `<sensor>#<id>`, `<building>#<room>#<id>`, `<store_id>#<id>`) is what a
+limited key's listing reads: one `begins_with` range per allowed sensor prefix or building.
+Names never hold `#` (their patterns), so `begins_with(gsi3sk, prefix)` is exactly "the
+sensor starts with prefix" and `begins_with(gsi3sk, building + "#")` exactly "in building".
+It projects what the listing shows and no secret.
 A transition is ONE transaction: the rule's state moves only if its `version` is still the
 one evaluated (optimistic lock), and the transition and its delivery (the outbox: this
 table's stream hands new deliveries to the delivery queue) are written with it, so a
@@ -33,16 +39,21 @@ from sitepulse.alerts.rules import Rule, Transition
 from sitepulse.common import dynamo, idempotent
 from sitepulse.common.aws import DynamoDBClient
 from sitepulse.common.idempotent import WriteOutcome
-from sitepulse.common.pagination import Listing
+from sitepulse.common.pagination import Listing, disjoint_prefixes
 from sitepulse.common.timestamps import format_instant
 
 RULE_SK = "RULE"
 CREATE_KEY_SK = "ALERTKEY"
 RULE_INDEX = "gsi1"
 TARGET_INDEX = "gsi2"
+LIMITED_INDEX = "gsi3"
 _ALL_RULES = "ALERTS"
+SENSOR_RULES, ROOM_RULES, STORE_RULES = "RULES#sensor", "RULES#room", "RULES#store"
 ALERT_LISTING = Listing("alerts", {"pk": "S", "sk": "S", "gsi1pk": "S", "gsi1sk": "S"})
+LIMITED_ALERT_LISTING = Listing("alerts-limited", {"pk": "S", "sk": "S", "gsi3pk": "S", "gsi3sk": "S"})
 _ALERT_ID = re.compile(ALERT_ID_PATTERN.removeprefix("^").removesuffix("$"))
+_NAME = r"[A-Za-z0-9_.:\-]{1,128}"  # sensor, building, room and store ids: never a `#`
+_LIMITED_POSITION = re.compile(f"(?:{_NAME}#){{1,2}}(?P<alert_id>{_ALERT_ID.pattern})")
 CREATE_KEY_TTL_SECONDS = 24 * 3600
 RECENT = 20
 
@@ -70,6 +81,45 @@ def target_key(kind: str, target: dict[str, str]) -> str:
         # One partition for every store rule: they are all evaluated after each status file.
         return "TARGET#stores"
     return f"TARGET#room/{target['building']}/{target['room']}"
+
+
+def limited_key(target: dict[str, str], alert_id: str) -> dict[str, str]:
+    """The rule's gsi3 key: its target kind, then its target's name and its id."""
+    if "sensor" in target:
+        return {"gsi3pk": SENSOR_RULES, "gsi3sk": f"{target['sensor']}#{alert_id}"}
+    if "store_id" in target:
+        return {"gsi3pk": STORE_RULES, "gsi3sk": f"{target['store_id']}#{alert_id}"}
+    return {"gsi3pk": ROOM_RULES, "gsi3sk": f"{target['building']}#{target['room']}#{alert_id}"}
+
+
+@dataclass(frozen=True)
+class AllowedRange:
+    """One range of gsi3 a limited key may read: a partition, and a `begins_with` prefix of
+    its sort key ("" for the whole partition)."""
+
+    partition: str
+    prefix: str = ""
+
+    def holds(self, gsi3pk: str, gsi3sk: str) -> bool:
+        return gsi3pk == self.partition and gsi3sk.startswith(self.prefix)
+
+
+def allowed_ranges(sensors: list[str] | None, buildings: list[str] | None) -> list[AllowedRange]:
+    """The ranges a key with these limits may see, in listing order: sensor rules, room rules,
+    store rules. A kind the key is not limited on is its whole partition; stores have no limit
+    kind, so every key sees every store rule (as every `reports:read` key reads every store).
+    Sensor prefixes are made disjoint (`ab` covers `abc`): no rule is in two ranges."""
+    ranges: list[AllowedRange] = []
+    if sensors is None:
+        ranges.append(AllowedRange(SENSOR_RULES))
+    else:
+        ranges.extend(AllowedRange(SENSOR_RULES, prefix) for prefix in disjoint_prefixes(sensors))
+    if buildings is None:
+        ranges.append(AllowedRange(ROOM_RULES))
+    else:
+        ranges.extend(AllowedRange(ROOM_RULES, f"{building}#") for building in sorted(set(buildings)))
+    ranges.append(AllowedRange(STORE_RULES))
+    return ranges
 
 
 @dataclass(frozen=True)
@@ -136,6 +186,7 @@ class AlertsRepository:
             "gsi1sk": rule["alert_id"],
             "gsi2pk": target_key(rule["kind"], target),
             "gsi2sk": rule["alert_id"],
+            **limited_key(target, rule["alert_id"]),
         }
 
     def create(self, item: dict[str, Any]) -> None:
@@ -204,18 +255,11 @@ class AlertsRepository:
             TableName=self._table, Key={"pk": {"S": alert_pk(alert_id)}, "sk": {"S": RULE_SK}}
         )
 
-    def list(
-        self,
-        limit: int,
-        next_token: str | None,
-        visible: Callable[[dict[str, Any]], bool] | None,
-        filters: dict[str, Any],
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """Rules, newest first; with `visible` (an API key's limits) only those it lets through,
-        still `limit` per page: pages are read until full, the token is the last rule kept."""
+    def list(self, limit: int, next_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Every rule, newest first (a key without sensor or building limits)."""
         start = ALERT_LISTING.start_key(
             next_token,
-            filters,
+            None,
             expected={
                 "pk": re.compile(f"ALERT#{_ALERT_ID.pattern}"),
                 "sk": RULE_SK,
@@ -231,19 +275,67 @@ class AlertsRepository:
             "ExpressionAttributeValues": {":all": {"S": _ALL_RULES}},
             "ScanIndexForward": False,
         }
-        kept: list[dict[str, Any]] = []
-        while True:
-            items, last = ALERT_LISTING.query_page(self._client, query, limit - len(kept), start)
-            for raw in items:
-                item = dynamo.from_item(raw)
-                if visible is None or visible(item):
-                    kept.append(item)
-            if last is None:
-                return kept, None
-            if len(kept) >= limit:
-                position = {name: {"S": kept[-1][name]} for name in ALERT_LISTING.key_types}
-                return kept, ALERT_LISTING.token(position, filters)
-            start = last
+        items, last = ALERT_LISTING.ranges_page(self._client, [query], limit, (0, start) if start else None)
+        return [dynamo.from_item(item) for item in items], ALERT_LISTING.token(last, None)
+
+    def list_allowed(
+        self, limit: int, next_token: str | None, ranges: list[AllowedRange]
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """The rules of these ranges only (a limited key's), in range order then sort key
+        order: one Query per range, never a rule outside them. The token is bound to the
+        ranges, and its position must lie inside one of them."""
+        filters = {"ranges": [[allowed.partition, allowed.prefix] for allowed in ranges]}
+
+        def range_of(key: dict[str, str]) -> int | None:
+            return next(
+                (
+                    index
+                    for index, allowed in enumerate(ranges)
+                    if allowed.holds(key["gsi3pk"], key["gsi3sk"])
+                ),
+                None,
+            )
+
+        def inside(key: dict[str, str]) -> bool:
+            position = _LIMITED_POSITION.fullmatch(key["gsi3sk"])
+            return (
+                position is not None
+                and key["pk"] == alert_pk(position["alert_id"])
+                and range_of(key) is not None
+            )
+
+        start_key = LIMITED_ALERT_LISTING.start_key(
+            next_token,
+            filters,
+            expected={
+                "pk": re.compile(f"ALERT#{_ALERT_ID.pattern}"),
+                "sk": RULE_SK,
+                "gsi3pk": re.compile("|".join((SENSOR_RULES, ROOM_RULES, STORE_RULES))),
+                "gsi3sk": _LIMITED_POSITION,
+            },
+            check=inside,
+        )
+        start = None
+        if start_key is not None:
+            index = range_of({name: value["S"] for name, value in start_key.items()})
+            assert index is not None  # noqa: S101 — `inside` accepted the position
+            start = (index, start_key)
+        queries = [
+            {
+                "TableName": self._table,
+                "IndexName": LIMITED_INDEX,
+                "KeyConditionExpression": "gsi3pk = :kind AND begins_with(gsi3sk, :prefix)"
+                if allowed.prefix
+                else "gsi3pk = :kind",
+                "ExpressionAttributeValues": {
+                    ":kind": {"S": allowed.partition},
+                    **({":prefix": {"S": allowed.prefix}} if allowed.prefix else {}),
+                },
+            }
+            for allowed in ranges
+        ]
+        items, last = LIMITED_ALERT_LISTING.ranges_page(self._client, queries, limit, start)
+        return [dynamo.from_item(item) for item in items], LIMITED_ALERT_LISTING.token(last, filters)
 
     def rules_for(self, kind: str, target: dict[str, str]) -> list[Rule]:
         items: list[dict[str, Any]] = []

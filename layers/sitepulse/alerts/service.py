@@ -29,6 +29,7 @@ from sitepulse.alerts.repository import (
     AlertsRepository,
     CreateRequest,
     EmailClaims,
+    allowed_ranges,
     as_number,
     create_key_pk,
     rule_of,
@@ -148,9 +149,13 @@ class AlertService:
         return dict(outcome.value.answer), outcome.created
 
     def list(self, limit: int, next_token: str | None, limits: Limits) -> AlertList:
-        visible = None if limits.is_empty() else _visible_to(limits)
-        filters = {"limits": limits.compact()} if visible else {}
-        items, token = self._repository.list(limit, next_token, visible, filters)
+        """Every rule newest first; for a key limited on sensors or buildings, only the ranges
+        of rules it may see (`allowed_ranges`), read directly: never a rule outside them."""
+        if limits.sensors is None and limits.buildings is None:
+            items, token = self._repository.list(limit, next_token)
+        else:
+            ranges = allowed_ranges(limits.sensors, limits.buildings)
+            items, token = self._repository.list_allowed(limit, next_token, ranges)
         return AlertList(alerts=[alert_out(item) for item in items], next_token=token)
 
     def get(self, alert_id: str, limits: Limits) -> AlertDetail:

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -39,10 +40,23 @@ from sitepulse.common.pinned import POWERTOOLS, require_version
 
 # API Gateway accepts up to 10 MB; no route of ours needs more than a few KB.
 MAX_BODY_BYTES = 256 * 1024
-# The body `body_problem` parsed for this invocation, (text, value): Powertools' validation asks
-# its `json_body_deserializer` for the same text and gets this value instead of a second parse.
-_EDGE_BODY: ContextVar[tuple[str, Any] | None] = ContextVar("edge_body", default=None)
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+@dataclass(frozen=True)
+class _BodyRead:
+    """One invocation's body, read once: the text parsed and its value, or the answer refusing it."""
+
+    event: dict[str, Any]  # the invocation's event (identity): never another invocation's body
+    text: str | None = None
+    value: Any = None
+    problem: dict[str, Any] | None = None
+
+
+# The body read for this invocation: the access edge asks for its fields (`body_fields`), the
+# edge refuses it (`body_problem`), and Powertools' validation asks its `json_body_deserializer`
+# for the same text and gets this value: one parse per request.
+_EDGE_BODY: ContextVar[_BodyRead | None] = ContextVar("edge_body", default=None)
 
 
 def error_body(message: str, errors: list[FieldError] | None = None) -> dict[str, Any]:
@@ -104,9 +118,9 @@ class _GatewayDecodedPathResolver(APIGatewayHttpResolver):
 
 def _edge_parsed_json(text: str) -> Any:
     """Powertools' body deserializer: the value the edge parsed from this text, else a parse."""
-    parsed = _EDGE_BODY.get()
-    if parsed is not None and parsed[0] == text:
-        return parsed[1]
+    read = _EDGE_BODY.get()
+    if read is not None and read.problem is None and read.text == text:
+        return read.value
     return json.loads(text)
 
 
@@ -172,34 +186,55 @@ def _plain_response(status: int, message: str, errors: list[FieldError] | None =
 
 def body_problem(event: dict[str, Any]) -> dict[str, Any] | None:
     """A 400/413 response for bodies no route should see: too large, not JSON,
-    NaN/Infinity, or nested deeper than the parser can take."""
-    _EDGE_BODY.set(None)
+    NaN/Infinity, nested deeper than the parser can take, or not a JSON object."""
+    return _read_body(event).problem
+
+
+def body_fields(event: dict[str, Any]) -> dict[str, Any]:
+    """The body's top-level fields, for the access edge's limits: the one parse of this
+    request ({} when there is no body to read or it is refused: `body_problem` answers)."""
+    read = _read_body(event)
+    return read.value if read.problem is None and isinstance(read.value, dict) else {}
+
+
+def _read_body(event: dict[str, Any]) -> _BodyRead:
+    read = _EDGE_BODY.get()
+    if read is None or read.event is not event:
+        read = _parse_body(event)
+        _EDGE_BODY.set(read)
+    return read
+
+
+def _parse_body(event: dict[str, Any]) -> _BodyRead:
+    # Only the methods whose routes read a body: any other body is never seen by a route.
     method = event.get("requestContext", {}).get("http", {}).get("method", "")
     body = event.get("body")
     if method not in _BODY_METHODS or not body:
-        return None
+        return _BodyRead(event)
     if len(body) > MAX_BODY_BYTES * (4 / 3 if event.get("isBase64Encoded") else 1):
-        return _plain_response(413, f"Body larger than {MAX_BODY_BYTES} bytes")
+        return _BodyRead(event, problem=_plain_response(413, f"Body larger than {MAX_BODY_BYTES} bytes"))
     if event.get("isBase64Encoded"):
         # The gateway base64-encodes a body it cannot pass as text: one that is not UTF-8.
         try:
             body = base64.b64decode(body, validate=True).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
-            return _plain_response(400, "Malformed body: not valid UTF-8 text")
+            return _BodyRead(event, problem=_plain_response(400, "Malformed body: not valid UTF-8 text"))
     try:
         parsed = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
-        return _plain_response(400, "Malformed JSON body")
+        return _BodyRead(event, problem=_plain_response(400, "Malformed JSON body"))
     if not isinstance(parsed, dict):
         # Every write takes one JSON object; Powertools would validate only an array's first element.
-        return _plain_response(
-            *_validation_answer(FieldError(field="body", message="expected a JSON object"))
+        return _BodyRead(
+            event,
+            problem=_plain_response(
+                *_validation_answer(FieldError(field="body", message="expected a JSON object"))
+            ),
         )
-    _EDGE_BODY.set((body, parsed))  # parsed once: Powertools reuses it (`_edge_parsed_json`)
     # The API speaks JSON only: a client that forgot Content-Type still sent JSON.
     headers = event.setdefault("headers", {})
     headers["content-type"] = content_types.APPLICATION_JSON
-    return None
+    return _BodyRead(event, text=body, value=parsed)
 
 
 def _validation_answer(detail: FieldError) -> tuple[int, str, list[FieldError]]:
@@ -215,8 +250,10 @@ def lambda_entry(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lambd
         return apply_http_caching(event, answer(event, context))
 
     def answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        _EDGE_BODY.set(None)
         # Access first: a caller without a valid key learns nothing about its body from a 400.
-        denied = access_problem(event)
+        # The body is read (once) only when a key with limits needs its fields.
+        denied = access_problem(event, lambda: body_fields(event))
         if denied is not None:
             return denied
         problem = body_problem(event)

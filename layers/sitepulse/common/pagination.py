@@ -170,6 +170,41 @@ class Listing:
             return items, {name: items[-1][name] for name in self.key_types}
         return items, response.get("LastEvaluatedKey")
 
+    def ranges_page(
+        self,
+        client: Any,
+        ranges: Sequence[Mapping[str, Any]],
+        limit: int,
+        start: tuple[int, Mapping[str, Any]] | None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page over several Query ranges read one after the other (a limited key's
+        allowed ranges, each a `begins_with` or a whole partition), and the key to continue
+        after it (None: nothing follows in any range) for `token`.
+
+        `start` is (index of the range holding the position, ExclusiveStartKey): the ranges
+        before it are not read again. Every request asks one item more than the page still
+        needs, so a full page carries a token only when an item follows, and no range is read
+        further than that one item. The caller's `start_key` check must place a token's
+        position inside one of the ranges: then no page position names anything else.
+        """
+        items: list[dict[str, Any]] = []
+        first = start[0] if start else 0
+        for index in range(first, len(ranges)):
+            exclusive = start[1] if start and index == first else None
+            while len(items) <= limit:
+                request = {**ranges[index], "Limit": limit + 1 - len(items)}
+                if exclusive:
+                    request["ExclusiveStartKey"] = exclusive
+                response = client.query(**request)
+                items.extend(response["Items"])
+                exclusive = response.get("LastEvaluatedKey")
+                if not exclusive:
+                    break
+            if len(items) > limit:
+                page = items[:limit]
+                return page, {name: page[-1][name] for name in self.key_types}
+        return items, None
+
     def start_key(
         self,
         token: str | None,
@@ -213,6 +248,16 @@ class Listing:
 
 def _matches(value: str, rule: Expected) -> bool:
     return value == rule if isinstance(rule, str) else rule.fullmatch(value) is not None
+
+
+def disjoint_prefixes(prefixes: Sequence[str]) -> list[str]:
+    """Sorted, without the prefixes a shorter one already covers (`ab` covers `abc`): one
+    `begins_with` range per prefix then reads every match once, in index order."""
+    kept: list[str] = []
+    for prefix in sorted(set(prefixes)):
+        if not kept or not prefix.startswith(kept[-1]):
+            kept.append(prefix)
+    return kept
 
 
 def named_page(

@@ -23,7 +23,7 @@ from typing import Any
 from sitepulse.common import dynamo, idempotent
 from sitepulse.common.aws import DynamoDBClient
 from sitepulse.common.idempotent import WriteOutcome
-from sitepulse.common.pagination import Listing
+from sitepulse.common.pagination import Listing, disjoint_prefixes
 from sitepulse.common.timestamps import sortable_instant
 from sitepulse.occupancy.buckets import buckets_of
 from sitepulse.occupancy.models import SENSOR_PATTERN
@@ -246,33 +246,24 @@ class OccupancyRepository:
         Prefixes are made disjoint first (`ab` covers `abc`), so their ranges follow each other
         in index order and a page is the next `limit` matching sensors, whatever the prefixes.
         """
-        filters = {"prefixes": _disjoint_prefixes(prefixes)}
+        disjoint = disjoint_prefixes(prefixes)
+        filters = {"prefixes": disjoint}
         start = _sensor_start(next_token, filters)
-        after = start["gsi1sk"]["S"] if start else None
-        items: list[dict[str, Any]] = []
-        for prefix in _disjoint_prefixes(prefixes):
-            if after is not None and not after.startswith(prefix) and prefix < after:
-                continue  # the whole range sorts before the token's sensor
-            exclusive_start = start if after is not None and after.startswith(prefix) else None
-            while len(items) < limit:
-                query: dict[str, Any] = {
-                    "TableName": self._table,
-                    "IndexName": SENSOR_INDEX,
-                    "KeyConditionExpression": "gsi1pk = :index AND begins_with(gsi1sk, :prefix)",
-                    "ExpressionAttributeValues": {":index": {"S": "SENSOR"}, ":prefix": {"S": prefix}},
-                    "Limit": limit - len(items),
-                }
-                if exclusive_start:
-                    query["ExclusiveStartKey"] = exclusive_start
-                response = self._client.query(**query)
-                items.extend(response["Items"])
-                exclusive_start = response.get("LastEvaluatedKey")
-                if not exclusive_start:
-                    break
-            if len(items) >= limit:
-                last = {key: items[-1][key] for key in SENSOR_LISTING.key_types}
-                return [item["gsi1sk"]["S"] for item in items], SENSOR_LISTING.token(last, filters)
-        return [item["gsi1sk"]["S"] for item in items], None
+        position = None
+        if start is not None:
+            after = start["gsi1sk"]["S"]
+            position = (next(i for i, prefix in enumerate(disjoint) if after.startswith(prefix)), start)
+        ranges = [
+            {
+                "TableName": self._table,
+                "IndexName": SENSOR_INDEX,
+                "KeyConditionExpression": "gsi1pk = :index AND begins_with(gsi1sk, :prefix)",
+                "ExpressionAttributeValues": {":index": {"S": "SENSOR"}, ":prefix": {"S": prefix}},
+            }
+            for prefix in disjoint
+        ]
+        items, last_key = SENSOR_LISTING.ranges_page(self._client, ranges, limit, position)
+        return [item["gsi1sk"]["S"] for item in items], SENSOR_LISTING.token(last_key, filters)
 
 
 def _sensor_start(next_token: str | None, filters: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -293,11 +284,3 @@ def _sensor_start(next_token: str | None, filters: dict[str, Any] | None) -> dic
             and (not prefixes or any(key["gsi1sk"].startswith(prefix) for prefix in prefixes))
         ),
     )
-
-
-def _disjoint_prefixes(prefixes: list[str]) -> list[str]:
-    kept: list[str] = []
-    for prefix in sorted(set(prefixes)):
-        if not kept or not prefix.startswith(kept[-1]):
-            kept.append(prefix)
-    return kept

@@ -8,6 +8,7 @@ import pytest
 
 from sitepulse.access.edge import access_problem, current_grant, current_limits
 from sitepulse.access.models import ApiKeyRecord, Limits, grant_context
+from sitepulse.common.http import body_fields
 from tests.unit.conftest import http_event
 
 
@@ -25,7 +26,7 @@ def context_for(scopes: list[str], limits: Limits | None = None, **extra: Any) -
 
 
 def status(event: dict[str, Any]) -> tuple[int, str] | None:
-    answer = access_problem(event)
+    answer = access_problem(event, lambda: body_fields(event))
     return None if answer is None else (answer["statusCode"], json.loads(answer["body"])["message"])
 
 

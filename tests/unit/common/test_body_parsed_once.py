@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from sitepulse.access.models import Limits
 from sitepulse.common.http import create_app, lambda_entry
 from tests.unit.conftest import http_event, lambda_context
 
@@ -74,3 +75,54 @@ def test_an_earlier_invocations_body_is_never_reused(handler: Any) -> None:
     second = http_event("POST", "/api/webhook", {"sensor": "b", "count": 2})
     assert json.loads(handler(first, lambda_context())["body"])["sensor"] == "a"
     assert json.loads(handler(second, lambda_context())["body"])["sensor"] == "b"
+
+
+def limited(prefixes: list[str]) -> dict[str, Any]:
+    """A grant limited to these sensor prefixes: the access edge reads the body's fields."""
+    from tests.unit.access.test_edge import context_for
+
+    return context_for(["occupancy:write"], Limits(sensors=prefixes))
+
+
+def test_a_limited_keys_body_is_parsed_once_for_its_limits_and_the_route(
+    handler: Any, parses: list[str]
+) -> None:
+    body = json.dumps({"sensor": "s1", "count": 3})
+    answer = handler(http_event("POST", "/api/webhook", body, authorizer=limited(["s"])), lambda_context())
+    assert answer["statusCode"] == 200, answer
+    assert parses == [body]
+
+
+def test_a_limited_keys_body_outside_its_limits_is_403_after_one_parse(
+    handler: Any, parses: list[str]
+) -> None:
+    body = json.dumps({"sensor": "hall-1", "count": 3})
+    answer = handler(http_event("POST", "/api/webhook", body, authorizer=limited(["s"])), lambda_context())
+    assert answer["statusCode"] == 403 and "may not access sensor" in answer["body"], answer
+    assert parses == [body]
+
+
+def test_a_limited_keys_base64_body_is_checked_from_the_same_parse(handler: Any, parses: list[str]) -> None:
+    text = json.dumps({"sensor": "hall-2", "count": 1})
+    event = http_event("POST", "/api/webhook", text, authorizer=limited(["s"]))
+    event["body"], event["isBase64Encoded"] = base64.b64encode(text.encode()).decode(), True
+    assert handler(event, lambda_context())["statusCode"] == 403
+    assert parses == [text]
+
+
+def test_a_keys_body_is_not_read_when_the_key_lacks_the_scope(handler: Any, parses: list[str]) -> None:
+    from tests.unit.access.test_edge import context_for
+
+    authorizer = context_for(["occupancy:read"], Limits(sensors=["s"]))
+    event = http_event("POST", "/api/webhook", {"sensor": "s1", "count": 1}, authorizer=authorizer)
+    assert handler(event, lambda_context())["statusCode"] == 403
+    assert parses == []
+
+
+def test_a_limited_keys_malformed_or_oversized_body_is_still_400_or_413(handler: Any) -> None:
+    event = http_event("POST", "/api/webhook", authorizer=limited(["s"]))
+    event["body"] = '{"sensor": "s1", '
+    assert handler(event, lambda_context())["statusCode"] == 400
+    event = http_event("POST", "/api/webhook", authorizer=limited(["s"]))
+    event["body"] = json.dumps({"sensor": "hall", "pad": "x" * (300 * 1024)})
+    assert handler(event, lambda_context())["statusCode"] == 413
