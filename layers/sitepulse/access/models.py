@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, WithJsonSchema, field_validator
 
 from sitepulse.access.scopes import Scope
+from sitepulse.common.fields import JSON_INTEGER
 from sitepulse.common.timestamps import INSTANT_SCHEMA, format_instant, parse_instant
 
 # Limits are least privilege for devices and partners: short lists, not a second database.
@@ -14,7 +15,8 @@ MAX_LIMIT_ENTRIES = 50
 _ID = r"^[A-Za-z0-9_.:\-]{1,128}$"
 SensorPrefix = Annotated[str, Field(pattern=_ID, description="a sensor id prefix")]
 BuildingId = Annotated[str, Field(pattern=_ID)]
-HotelId = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
+# A JSON integer (`200.0` and `2e2` too, as JSON Schema says), as the bookings routes take hotel ids.
+HotelId = Annotated[StrictInt, Field(ge=1, le=2**31 - 1), JSON_INTEGER]
 
 
 class Limits(BaseModel):

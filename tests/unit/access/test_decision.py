@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from sitepulse.access import tokens
 from sitepulse.access.decision import decide
@@ -85,3 +86,14 @@ def test_missing_scope_and_unknown_routes_are_refused() -> None:
     for route in ("POST /api/webhook", "GET /api/keys", "GET /not/in/the/table"):
         decision = decide(f"Bearer {key}", route, NOW, Lookup(record))
         assert not decision.authorized and decision.outcome == "deny:scope" and decision.context == {}
+
+
+@pytest.mark.parametrize(("given", "kept"), [("1", 1), ("200.0", 200), ("2e2", 200)])
+def test_hotel_limits_are_json_integers(given: str, kept: int) -> None:
+    assert Limits.model_validate_json(f'{{"hotels": [{given}]}}').hotels == [kept]
+
+
+@pytest.mark.parametrize("given", ["true", '"1"', "1.5", "0"])
+def test_hotel_limits_refuse_what_is_not_a_hotel_id(given: str) -> None:
+    with pytest.raises(ValidationError):
+        Limits.model_validate_json(f'{{"hotels": [{given}]}}')
