@@ -110,20 +110,21 @@ class Aws:
         ]
         return {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
 
-    def worker(self, *args: str) -> subprocess.Popen[bytes]:
+    def worker(self, *args: str, stderr: int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             [sys.executable, "-m", "tests.chaos.worker", *args],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=stderr,  # a complete run keeps it, for the failure message
         )
 
     def run(self, *args: str, timeout: float = 180) -> dict[str, Any]:
         """A complete worker run: {"result": …, "aws_calls": n}."""
-        process = self.worker(*args)
-        out, _ = process.communicate(timeout=timeout)
-        assert process.returncode == 0, f"worker {args} exited {process.returncode}"
+        process = self.worker(*args, stderr=subprocess.PIPE)
+        out, err = process.communicate(timeout=timeout)
+        tail = err.decode(errors="replace")[-3000:]
+        assert process.returncode == 0, f"worker {args} exited {process.returncode}:\n{tail}"
         return json.loads(out.decode().strip().splitlines()[-1])
 
     def killed(self, *args: str, at_call: int, timeout: float = 180) -> int:

@@ -71,10 +71,11 @@ def ingest(clock_offset: float) -> Any:
 def report(report_id: str, now: str) -> Any:
     from sitepulse.common.aws import dynamodb
     from sitepulse.common.timestamps import format_instant, utc_now
-    from sitepulse.store_uptime.report.repository import ReportExistsError, ReportRepository
+    from sitepulse.common.errors import KeyTakenError
+    from sitepulse.store_uptime.report.repository import ReportRepository
 
     repository = ReportRepository(dynamodb(), os.environ["REPORTS_TABLE"])
-    with contextlib.suppress(ReportExistsError):  # a rerun
+    with contextlib.suppress(KeyTakenError):  # a rerun (a replay of the same start is no error)
         repository.create(
             {"report_id": report_id, "status": "Running", "created_at": format_instant(utc_now())}
         )
