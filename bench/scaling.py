@@ -546,12 +546,6 @@ def alert_loads(fleet: Fleet) -> list[RouteLoad]:
     return loads
 
 
-def limited_listing_seconds(fleet: Fleet) -> float:
-    """A key with resource limits lists rules page by page until it has a page of its own; with
-    few rules of its own among many it reads the whole index partition, one Query per 100 rules."""
-    return math.ceil(fleet.alert_rules / RULE_PAGE) * 0.010
-
-
 @dataclass(frozen=True)
 class HotPartition:
     table: str
@@ -751,12 +745,6 @@ def breaks(fleet: Fleet) -> list[str]:
                 f"per shard × {plan.ms_per_record:.1f} ms = {plan.busy:.2f} s of work a second for its one "
                 "batch at a time; set ParallelizationFactor on the event source"
             )
-    seconds = limited_listing_seconds(fleet)
-    if seconds > ALERTS_API_TIMEOUT_SECONDS * 0.5:
-        found.append(
-            f"GET /api/alerts with a limited key: {fleet.alert_rules:,} rules in one index partition, "
-            f"≈ {seconds:.0f} s of Queries against the {ALERTS_API_TIMEOUT_SECONDS} s timeout"
-        )
     return found
 
 
@@ -822,11 +810,6 @@ def thresholds() -> list[Threshold]:
             f"AlertsTable `gsi1pk = ALERTS` partition at {PARTITION_RCU:,} RCU/s (rule listings)",
             at(PARTITION_RCU, next(h.rcu for h in hottest_partitions(unit) if h.key.startswith("ALERTS"))),
             "list rules by building / by state instead of all in one partition (alerts, below)",
-        ),
-        Threshold(
-            f"a limited key's rule listing at the {ALERTS_API_TIMEOUT_SECONDS} s function timeout",
-            at(ALERTS_API_TIMEOUT_SECONDS, limited_listing_seconds(unit)),
-            "the same: an index the key's limits can query",
         ),
     ]
     backlog = first_evaluator_backlog()
@@ -925,10 +908,6 @@ def render() -> str:
     rows += [
         ["transitions = notifications/s", *(_n(transitions_per_second(fleet)) for fleet in fleets)],
         ["outbox + delivery invocations/s", *(_n(2 * transitions_per_second(fleet)) for fleet in fleets)],
-        [
-            "a limited key's rule listing (s of Queries)",
-            *(_n(limited_listing_seconds(fleet)) for fleet in fleets),
-        ],
         [
             "alerts' part of the monthly cost (USD)",
             *(f"{alerts_monthly_cost(fleet):,.0f}" for fleet in fleets),
