@@ -70,8 +70,8 @@ def ingest(clock_offset: float) -> Any:
 
 def report(report_id: str, now: str) -> Any:
     from sitepulse.common.aws import dynamodb
-    from sitepulse.common.timestamps import format_instant, utc_now
     from sitepulse.common.errors import KeyTakenError
+    from sitepulse.common.timestamps import format_instant, utc_now
     from sitepulse.store_uptime.report.repository import ReportRepository
 
     repository = ReportRepository(dynamodb(), os.environ["REPORTS_TABLE"])
