@@ -36,6 +36,8 @@ def test_alerts_page_lists_creates_and_deletes_rules(demo_stack: RunningStack, b
     rules = browser.find_element(By.CSS_SELECTOR, "#page-alerts table").text
     assert "Cafeteria crowded" in rules and "Open space uncomfortable" in rules  # the demo's rules
     assert browser.find_elements(By.CSS_SELECTOR, "#page-alerts table .badge")
+    headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#page-alerts table th")]
+    assert headers == ["Name", "State", "Kind", "Target", "Condition", "Actions"]
 
     browser.find_element(By.ID, "alert-name").send_keys("Browser test room")
     Select(browser.find_element(By.ID, "alert-kind")).select_by_value("temperature_outside")

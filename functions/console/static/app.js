@@ -136,7 +136,7 @@ function table(headers, rows, caption) {
   return el("div", { class: "table-scroll" },
     el("table", {},
       caption ? el("caption", { class: "muted", text: caption }) : null,
-      el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col", class: h.num ? "num" : null }, h.label || h)))),
+      el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col", class: h.num ? "num" : null }, typeof h === "string" ? h : h.label)))),
       el("tbody", {}, rows.map((row) => el("tr", {}, row.map((cell, i) =>
         el("td", { class: headers[i].num ? "num" : null }, cell)))))));
 }
@@ -730,7 +730,7 @@ async function renderAlerts(main, serial) {
     el("section", { class: "card", "aria-labelledby": "alert-rules" },
       el("h2", { id: "alert-rules" }, "Rules"),
       rules.length
-        ? table([{ label: "Name" }, { label: "State" }, { label: "Kind" }, { label: "Target" }, { label: "Condition" }, { label: "" }], rows)
+        ? table([{ label: "Name" }, { label: "State" }, { label: "Kind" }, { label: "Target" }, { label: "Condition" }, { label: "Actions" }], rows)
         : message("info", "No alert rule yet.")),
     detail,
     ruleForm(() => setTimeout(() => navigate("/console/alerts"), 1500)));
