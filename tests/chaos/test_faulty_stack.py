@@ -101,7 +101,10 @@ def test_store_polls_ingested_and_report_exact_under_faults(
         now: client.post("/api/reports", {"now": now}, headers={"Idempotency-Key": f"chaos-{now}"})
         for now in nows
     }
-    assert all(answer.status == 202 for answer in started.values()), {n: a.body for n, a in started.items()}
+    # 202 when started; 200 when the client's retry (after a fault cut the first answer) replays it.
+    assert all(answer.status in (200, 202) for answer in started.values()), {
+        n: (a.status, a.body) for n, a in started.items()
+    }
     deadline = time.monotonic() + 300
     for now, answer in started.items():
         report_id = answer.json["report_id"]
