@@ -93,14 +93,19 @@ def stop_stack(stack: RunningStack) -> int:
         raise
 
 
-@pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    stack = start_stack(tmp_path_factory.mktemp("stack"), "--no-demo")
+def least_privileged_stack(workdir: Path) -> Iterator[RunningStack]:
+    """A stack without demo data for a whole session; when it stops, everything the session made
+    each function do must have been granted to it by template.yaml."""
+    stack = start_stack(workdir, "--no-demo")
     yield stack
     stop_stack(stack)
-    # At the end of the session: everything every test made each function do was granted to it.
     records = read_records(stack.state_file.parent / ACTIONS_FILE)
     assert violations(records, function_policies(ROOT / "template.yaml")) == []
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    yield from least_privileged_stack(tmp_path_factory.mktemp("stack"))
 
 
 @pytest.fixture(scope="session")
