@@ -14,6 +14,7 @@ from moto import mock_aws
 from local.aws import moto_fast_reads, moto_safe_writes
 from local.aws.moto_server import LocalMotoServer
 from local.aws.provision import create_secret, create_table
+from local.demo.webhook_receiver import WebhookReceiver
 from local.front.api_events import api_event
 from local.lambdas.inprocess import LambdaContext, load_handler_module, merged_environment
 from local.lambdas.logs import FunctionLogs
@@ -139,3 +140,11 @@ def lambda_context(name: str = "test-function") -> LambdaContext:
 http_event = api_event
 """The local gateway's event for a request (`local.front.api_events.api_event`), authorized by default
 as an every-scope admin key (`authorizer` replaces `requestContext.authorizer`; `{}` removes it)."""
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    """A webhook receiver on 127.0.0.1 that keeps what it was sent (alerts' deliveries)."""
+    server = WebhookReceiver().start()
+    yield server
+    server.stop()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -21,13 +20,6 @@ from sitepulse.alerts.rules import verify
 from tests.unit.conftest import http_event, lambda_context
 
 STREAMS_ENDPOINT = "https://streams.dynamodb.us-east-1.amazonaws.com"  # moto in-process needs it
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    server = WebhookReceiver().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
